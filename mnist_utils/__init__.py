@@ -11,7 +11,7 @@ only inside the functions that need them, so ``import mnist_utils`` stays fast.
 
 from .data import MNISTUnavailableError, load_mnist, prepare_torchvision_root, train_val_split
 from .plots import image_grid, save_and_show
-from .runtime import ParameterError, check_param, seed_everything, setup_chapter, torch_device
+from .runtime import ParameterError, check_param, glue, seed_everything, setup_chapter, torch_device
 
 __version__ = "0.1.0"
 
@@ -19,6 +19,7 @@ __all__ = [
     "MNISTUnavailableError",
     "ParameterError",
     "check_param",
+    "glue",
     "image_grid",
     "load_mnist",
     "prepare_torchvision_root",

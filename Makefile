@@ -1,0 +1,86 @@
+# Convolutional MNIST, from scratch -- set-up, build, test.
+#   make book   set up everything, execute every chapter, build the HTML site
+#   make test   set up everything, unit tests, chapters in quick mode, strict site build
+#   make lab    JupyterLab on the chapters
+#   make rerun NB=chapters/02_mnist_data.ipynb PARAMS="-p SEED 1"   (papermill into runs/)
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+DEPS_STAMP := $(VENV)/.deps-installed
+VENDOR_STAMP := .vendor/static/.copied
+NB ?=
+PARAMS ?=
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: help setup vendor data book test unit notebooks site site-check lab rerun chromium clean
+
+help:
+	@sed -n '2,5p' Makefile
+
+# --- set-up -----------------------------------------------------------------------
+$(DEPS_STAMP): requirements.txt requirements-dev.txt requirements-data.txt pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -r requirements.txt -r requirements-dev.txt
+	$(PY) -m pip install --no-deps -r requirements-data.txt
+	$(PY) -m pip install --no-deps -e .
+	@touch $@
+
+setup: $(DEPS_STAMP) vendor
+
+# MathJax and mermaid come from npm and are copied into the site, so pages render offline.
+$(VENDOR_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	rm -rf .vendor/static && mkdir -p .vendor/static/vendor/mathjax .vendor/static/vendor/mermaid
+	cp -r node_modules/mathjax/es5/. .vendor/static/vendor/mathjax/
+	find .vendor/static/vendor/mathjax -maxdepth 1 -name '*.js' ! -name tex-chtml.js -delete
+	cp node_modules/mermaid/dist/mermaid.min.js .vendor/static/vendor/mermaid/
+	@touch $@
+
+vendor: $(VENDOR_STAMP)
+
+data: $(DEPS_STAMP)
+	$(PY) -m mnist_utils data
+
+# --- the book ---------------------------------------------------------------------
+book: setup data
+	$(PY) tools/build_site.py --mode full --strict
+
+# --- tests ------------------------------------------------------------------------
+test: setup data chromium unit notebooks site site-check
+
+unit: $(DEPS_STAMP)
+	$(PY) -m pytest tests -m "not site"
+
+notebooks: $(DEPS_STAMP)
+	MNIST_BOOK_QUICK=1 $(PY) -m pytest --nbval-lax -p no:cacheprovider chapters
+
+site: setup
+	$(PY) tools/build_site.py --mode quick --strict
+
+site-check: $(DEPS_STAMP)
+	$(PY) -m pytest tests -m site
+
+# Headless Chromium checks that the built pages render math and diagrams offline.
+chromium:
+	@command -v chromium >/dev/null || { \
+	  echo "Installing Debian's chromium for the site check"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq --no-install-recommends chromium; }
+
+# --- working with chapters -----------------------------------------------------------
+lab: setup data
+	$(BIN)/jupyter lab chapters
+
+rerun: $(DEPS_STAMP)
+	@test -n "$(NB)" || { echo 'usage: make rerun NB=chapters/NN_name.ipynb PARAMS="-p NAME value"'; exit 2; }
+	@test -f "$(NB)" || { echo "no such notebook: $(NB)"; exit 2; }
+	@mkdir -p runs
+	$(BIN)/papermill "$(NB)" "runs/$$(basename "$(NB)" .ipynb)-$$(date +%Y%m%d-%H%M%S).ipynb" \
+	  --cwd chapters $(PARAMS)
+
+clean:
+	rm -rf _build .vendor runs figures
