@@ -6,7 +6,15 @@ only inside the functions that need them, so ``import mnist_utils`` stays fast.
 
 - :mod:`mnist_utils.data`    -- MNIST, verified and cached; torchvision files (ch. 02)
 - :mod:`mnist_utils.runtime` -- parameters, quick mode, seeds, versions, device (ch. 02)
-- :mod:`mnist_utils.plots`   -- saving and showing figures (ch. 02)
+- :mod:`mnist_utils.plots`   -- saving and showing figures, training curves (ch. 02, 05, 07)
+- :mod:`mnist_utils.files`   -- atomic file writes (ch. 02)
+- :mod:`mnist_utils.models`  -- the articles' CNNs in Keras and PyTorch from one spec (ch. 05-06)
+- :mod:`mnist_utils.training` -- a plain PyTorch loop and fast in-memory batches (ch. 06)
+- :mod:`mnist_utils.metrics` -- accuracy intervals, confusion, calibration (ch. 05-07)
+- :mod:`mnist_utils.results` -- the record of every measured run (ch. 05)
+
+The framework-specific modules (models, training) are imported as
+``from mnist_utils import models``; they load PyTorch/TensorFlow only when called.
 """
 
 from .data import MNISTUnavailableError, load_mnist, prepare_torchvision_root, train_val_split

@@ -26,13 +26,14 @@ import io
 import os
 import pickle
 import struct
-import tempfile
 import urllib.error
 import urllib.request
 import zipfile
 from pathlib import Path
 
 import numpy as np
+
+from .files import atomic_write
 
 __all__ = [
     "MNISTUnavailableError",
@@ -100,29 +101,6 @@ def default_data_dir() -> Path:
 # ------------------------------------------------------------------ file formats
 
 
-def _atomic_write(path: Path, data: bytes) -> None:
-    """Write bytes to ``path`` through a temporary file and a rename, so that a reader
-    never sees half a file and a crash leaves nothing behind."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give the usual mode
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
 def write_idx(array: np.ndarray) -> bytes:
     """Encode a uint8 array in the IDX format of the original MNIST files."""
     array = np.ascontiguousarray(array)
@@ -188,7 +166,7 @@ def _read_cache(path: Path) -> dict[str, np.ndarray]:
 def _write_cache(path: Path, arrays: dict[str, np.ndarray]) -> None:
     buffer = io.BytesIO()
     np.savez(buffer, **arrays)  # uncompressed: 55 MB that loads in a few tens of ms
-    _atomic_write(path, buffer.getvalue())
+    atomic_write(path, buffer.getvalue())
 
 
 def _read_idx_files(folder: Path, md5s: dict[str, str] | None) -> dict[str, np.ndarray]:
@@ -301,7 +279,7 @@ def _download(
             if hashlib.md5(raw).hexdigest() != expected_md5:
                 problems.append(f"{url}: MD5 mismatch, file rejected")
                 continue
-            _atomic_write(target, raw)
+            atomic_write(target, raw)
             break
         else:
             raise _BadSource("download: " + "; ".join(problems))
@@ -401,7 +379,7 @@ def prepare_torchvision_root(root: str | os.PathLike | None = None, **load_kwarg
         path = raw / MNIST_FILES[key][0].removesuffix(".gz")
         encoded = write_idx(array)
         if not path.is_file() or path.read_bytes() != encoded:
-            _atomic_write(path, encoded)
+            atomic_write(path, encoded)
     return root
 
 

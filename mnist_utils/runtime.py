@@ -31,6 +31,7 @@ __all__ = [
     "ChapterRun",
     "check_param",
     "glue",
+    "import_tensorflow",
     "project_root",
     "resolve_quick",
     "seed_everything",
@@ -103,6 +104,22 @@ def check_param(name: str, value, kind=None, *, choices=None, minimum=None, maxi
     return value
 
 
+def import_tensorflow():
+    """Import and return TensorFlow so that it can share the process with PyTorch.
+
+    PyTorch loads the Triton compiler lazily (e.g. when an optimizer is created); if
+    TensorFlow is already loaded then, the process crashes with a segmentation fault
+    (their bundled LLVM libraries clash). Loading Triton first avoids it, so when
+    PyTorch is installed this imports ``torch._dynamo`` (which loads Triton) before
+    TensorFlow. Every TensorFlow import in ``mnist_utils`` goes through here.
+    """
+    if "tensorflow" not in sys.modules and _installed("torch"):
+        import torch._dynamo  # noqa: F401  (loads Triton before TensorFlow)
+    import tensorflow as tf
+
+    return tf
+
+
 def seed_everything(seed: int, frameworks=FRAMEWORKS) -> None:
     """Seed Python, NumPy and the named frameworks that are installed.
 
@@ -119,8 +136,8 @@ def seed_everything(seed: int, frameworks=FRAMEWORKS) -> None:
 
         torch.manual_seed(seed)
     if "tensorflow" in frameworks and _installed("tensorflow"):
+        tf = import_tensorflow()
         import keras
-        import tensorflow as tf
 
         keras.utils.set_random_seed(seed)
         tf.config.experimental.enable_op_determinism()
@@ -202,8 +219,7 @@ def setup_chapter(
         dev = torch_device()
         device = dev.type if dev.type != "cuda" else f"cuda ({torch.cuda.get_device_name(0)})"
     elif "tensorflow" in frameworks:
-        import tensorflow as tf
-
+        tf = import_tensorflow()
         gpus = tf.config.list_physical_devices("GPU")
         device = f"GPU ({len(gpus)})" if gpus else "cpu"
 
