@@ -1,0 +1,250 @@
+"""The book's CNNs, built from one description in Keras and in PyTorch (chapters 5 and 6).
+
+A :class:`CNNSpec` says what a network is: its conv layers, where it pools, its dense
+layers, dropout and activation. :func:`keras_model` and :func:`torch_model` build the
+same network from it, layer for layer, with the same parameter count. The source
+articles' models are named specs:
+
+========== ===================================================================== ==========
+name       layers                                                                parameters
+========== ===================================================================== ==========
+seed000    Conv32 3x3, pool, Conv64 3x3, pool, Dense128, Dropout 0.5, Dense10     225,034
+seed003    Conv32 3x3, pool, Conv64 3x3, pool, Conv64 3x3, Dense64, Dense10        93,322
+seed004    Conv32 5x5, pool, Conv64 5x5, pool, Dense1024, Dense10               1,111,946
+========== ===================================================================== ==========
+
+(seed004 with the flatten size fixed: 64x4x4 = 1024, not the article's 64x5x5.)
+Activation and depth are parameters, for the studies of chapters 9 and 10.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+__all__ = [
+    "ACTIVATIONS",
+    "CNNSpec",
+    "MODELS",
+    "count_params",
+    "get_spec",
+    "keras_model",
+    "port_keras_weights",
+    "torch_model",
+]
+
+#: Activation names understood by both builders (LeakyReLU slope 0.01, exact GELU).
+ACTIVATIONS = ("relu", "leaky_relu", "elu", "gelu", "silu", "tanh", "sigmoid", "linear")
+LEAKY_SLOPE = 0.01
+
+
+@dataclass(frozen=True)
+class CNNSpec:
+    """A plain CNN for 28x28x1 inputs and 10 classes.
+
+    ``convs`` lists the filters of each conv layer; a 2x2 max-pool follows the conv
+    layers whose index is in ``pool_after``; then flatten, the ``dense`` hidden layers
+    (dropout after each when ``dropout`` > 0) and a 10-way output.
+    """
+
+    name: str
+    convs: tuple[int, ...] = (32, 64)
+    kernel: int = 3
+    padding: str = "valid"
+    pool_after: tuple[int, ...] = (0, 1)
+    dense: tuple[int, ...] = (128,)
+    dropout: float = 0.0
+    activation: str = "relu"
+    batchnorm: bool = False
+
+    def __post_init__(self):
+        if self.activation not in ACTIVATIONS:
+            raise ValueError(f"activation {self.activation!r} is not one of {ACTIVATIONS}")
+        if self.padding not in ("valid", "same"):
+            raise ValueError(f"padding must be 'valid' or 'same', got {self.padding!r}")
+        if not 0 <= self.dropout < 1:
+            raise ValueError(f"dropout must be in [0, 1), got {self.dropout}")
+        if not self.convs or any(f < 1 for f in self.convs):
+            raise ValueError(f"convs must list positive filter counts, got {self.convs}")
+        bad = [i for i in self.pool_after if not 0 <= i < len(self.convs)]
+        if bad:
+            raise ValueError(f"pool_after {bad} names conv layers that do not exist")
+        if self.feature_shape()[0] < 1:
+            raise ValueError(f"{self.name}: the feature maps shrink below 1x1; "
+                             "use padding='same' or fewer poolings")
+
+    def feature_shape(self) -> tuple[int, int, int]:
+        """(height, width, channels) of the last conv block's output."""
+        size = 28
+        for i in range(len(self.convs)):
+            if self.padding == "valid":
+                size -= self.kernel - 1
+            if i in self.pool_after:
+                size //= 2
+        return size, size, self.convs[-1]
+
+    def with_(self, **changes) -> CNNSpec:
+        """A copy with some fields changed, e.g. ``MODELS["seed000"].with_(activation="tanh")``."""
+        return replace(self, **changes)
+
+
+MODELS = {
+    "seed000": CNNSpec("seed000", convs=(32, 64), pool_after=(0, 1), dense=(128,), dropout=0.5),
+    "seed003": CNNSpec("seed003", convs=(32, 64, 64), pool_after=(0, 1), dense=(64,)),
+    "seed004": CNNSpec("seed004", convs=(32, 64), kernel=5, pool_after=(0, 1), dense=(1024,)),
+}
+
+
+def get_spec(model: str | CNNSpec, **changes) -> CNNSpec:
+    """A named spec (see :data:`MODELS`) or a spec, with optional changes."""
+    if isinstance(model, str):
+        if model not in MODELS:
+            raise ValueError(f"unknown model {model!r}; choose one of {sorted(MODELS)}")
+        model = MODELS[model]
+    return model.with_(**changes) if changes else model
+
+
+def count_params(spec: CNNSpec) -> int:
+    """Trainable parameters, by hand (chapter 3 derives the formula)."""
+    total, channels = 0, 1
+    for filters in spec.convs:
+        total += spec.kernel * spec.kernel * channels * filters + filters
+        if spec.batchnorm:
+            total += 2 * filters
+        channels = filters
+    h, w, c = spec.feature_shape()
+    width = h * w * c
+    for units in (*spec.dense, 10):
+        total += width * units + units
+        width = units
+    return total
+
+
+# ----------------------------------------------------------------------- Keras
+
+
+def keras_model(model: str | CNNSpec = "seed000", *, softmax: bool = True, **changes):
+    """The network as a ``keras.Sequential`` (NHWC input ``(28, 28, 1)``).
+
+    ``softmax=True`` ends in a softmax, as the articles' Keras code does; ``False``
+    returns logits (use ``from_logits=True`` in the loss).
+    """
+    from .runtime import import_tensorflow
+
+    import_tensorflow()  # first, so that PyTorch can still be used in this process
+    import keras
+    from keras import layers
+
+    spec = get_spec(model, **changes)
+
+    def activation():
+        if spec.activation == "leaky_relu":
+            return layers.LeakyReLU(negative_slope=LEAKY_SLOPE)
+        return layers.Activation(spec.activation)
+
+    stack = [keras.Input((28, 28, 1))]
+    for i, filters in enumerate(spec.convs):
+        stack.append(layers.Conv2D(filters, spec.kernel, padding=spec.padding,
+                                   name=f"conv{i + 1}"))
+        if spec.batchnorm:
+            stack.append(layers.BatchNormalization(name=f"bn{i + 1}"))
+        stack.append(activation())
+        if i in spec.pool_after:
+            stack.append(layers.MaxPooling2D(2))
+    stack.append(layers.Flatten())
+    for j, units in enumerate(spec.dense):
+        stack += [layers.Dense(units, name=f"dense{j + 1}"), activation()]
+        if spec.dropout:
+            stack.append(layers.Dropout(spec.dropout))
+    stack.append(layers.Dense(10, activation="softmax" if softmax else None, name="output"))
+    return keras.Sequential(stack, name=spec.name)
+
+
+# --------------------------------------------------------------------- PyTorch
+
+
+def _torch_activation(name: str):
+    from torch import nn
+
+    return {
+        "relu": nn.ReLU, "elu": nn.ELU, "gelu": nn.GELU, "silu": nn.SiLU,
+        "tanh": nn.Tanh, "sigmoid": nn.Sigmoid, "linear": nn.Identity,
+        "leaky_relu": lambda: nn.LeakyReLU(LEAKY_SLOPE),
+    }[name]()
+
+
+def torch_model(model: str | CNNSpec = "seed000", **changes):
+    """The network as a ``torch.nn.Sequential`` (NCHW input ``(N, 1, 28, 28)``) that
+    returns logits (``nn.CrossEntropyLoss`` applies the softmax)."""
+    from torch import nn
+
+    spec = get_spec(model, **changes)
+    stack: list[tuple[str, nn.Module]] = []
+    channels = 1
+    for i, filters in enumerate(spec.convs):
+        padding = spec.kernel // 2 if spec.padding == "same" else 0
+        stack.append((f"conv{i + 1}", nn.Conv2d(channels, filters, spec.kernel, padding=padding)))
+        if spec.batchnorm:
+            # Keras' defaults: momentum 0.99 (PyTorch counts 1 - that), eps 1e-3
+            stack.append((f"bn{i + 1}", nn.BatchNorm2d(filters, eps=1e-3, momentum=0.01)))
+        stack.append((f"act{i + 1}", _torch_activation(spec.activation)))
+        if i in spec.pool_after:
+            stack.append((f"pool{i + 1}", nn.MaxPool2d(2)))
+        channels = filters
+    stack.append(("flatten", nn.Flatten()))
+    h, w, c = spec.feature_shape()
+    width = h * w * c
+    for j, units in enumerate(spec.dense):
+        stack.append((f"dense{j + 1}", nn.Linear(width, units)))
+        stack.append((f"dense_act{j + 1}", _torch_activation(spec.activation)))
+        if spec.dropout:
+            stack.append((f"dropout{j + 1}", nn.Dropout(spec.dropout)))
+        width = units
+    stack.append(("output", nn.Linear(width, 10)))
+    from collections import OrderedDict
+
+    net = nn.Sequential(OrderedDict(stack))
+    net.spec = spec
+    return net
+
+
+def port_keras_weights(keras_net, torch_net) -> None:
+    """Copy a Keras model's weights into the PyTorch model of the same spec (chapter 6).
+
+    Two layout differences matter. Conv kernels are (kh, kw, in, out) in Keras and
+    (out, in, kh, kw) in PyTorch; dense kernels are (in, out) versus (out, in). And the
+    first dense layer sees the flattened feature map: Keras flattens NHWC in
+    (height, width, channel) order, PyTorch flattens NCHW in (channel, height, width)
+    order, so that layer's input columns must be permuted as well.
+    """
+    import numpy as np
+    import torch
+
+    spec = torch_net.spec
+    h, w, c = spec.feature_shape()
+    modules = dict(torch_net.named_modules())
+    first_dense = True
+    with torch.no_grad():
+        for layer in keras_net.layers:
+            weights = layer.get_weights()
+            if not weights or layer.name not in modules:
+                continue
+            target = modules[layer.name]
+            if layer.name.startswith("conv"):
+                kernel, bias = weights
+                target.weight.copy_(torch.from_numpy(kernel.transpose(3, 2, 0, 1).copy()))
+                target.bias.copy_(torch.from_numpy(bias))
+            elif layer.name.startswith("bn"):
+                gamma, beta, mean, var = weights
+                for param, value in zip(
+                    (target.weight, target.bias, target.running_mean, target.running_var),
+                    (gamma, beta, mean, var),
+                ):
+                    param.copy_(torch.from_numpy(value))
+            else:  # dense layers
+                kernel, bias = weights
+                if first_dense:
+                    # rows of the Keras kernel are in (h, w, c) order; PyTorch wants (c, h, w)
+                    kernel = kernel.reshape(h, w, c, -1).transpose(2, 0, 1, 3).reshape(h * w * c, -1)
+                    first_dense = False
+                target.weight.copy_(torch.from_numpy(np.ascontiguousarray(kernel.T)))
+                target.bias.copy_(torch.from_numpy(bias))

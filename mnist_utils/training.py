@@ -1,0 +1,191 @@
+"""A plain PyTorch training loop and two ways to feed it (chapter 6).
+
+The loop is the one from pytorch/examples, written out so it reads in one screen:
+``train_epoch`` (forward, loss, backward, step), ``evaluate`` (no gradients) and
+``fit`` (epochs of both, a history dict, optional scheduler).
+
+The data comes either through ``torchvision.datasets.MNIST`` and a ``DataLoader``
+(PIL image -> transform -> tensor, one sample at a time, as article 004 does) or, much
+faster, from :class:`TensorBatches`: the whole set normalised once into one tensor and
+sliced into shuffled batches.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+__all__ = [
+    "MNIST_MEAN",
+    "MNIST_STD",
+    "TensorBatches",
+    "evaluate",
+    "fit",
+    "predict_logits",
+    "to_tensors",
+    "torchvision_loaders",
+    "train_epoch",
+]
+
+#: Training-set pixel mean and standard deviation (computed in chapter 2).
+MNIST_MEAN, MNIST_STD = 0.1307, 0.3081
+
+
+def to_tensors(x, y=None, *, mean=MNIST_MEAN, std=MNIST_STD, device=None):
+    """uint8 images ``(N, 28, 28)`` -> normalised float32 ``(N, 1, 28, 28)`` tensor
+    (and int64 labels), in one vectorised step."""
+    import torch
+
+    x = np.asarray(x)
+    if x.ndim != 3 or x.shape[1:] != (28, 28):
+        raise ValueError(f"expected images of shape (N, 28, 28), got {x.shape}")
+    images = torch.from_numpy(x).to(device=device, dtype=torch.float32).div_(255)
+    images = images.sub_(mean).div_(std).unsqueeze(1)
+    if y is None:
+        return images
+    return images, torch.as_tensor(np.asarray(y), dtype=torch.int64, device=device)
+
+
+class TensorBatches:
+    """Minibatches sliced from tensors held in memory (or on the GPU).
+
+    Iterating gives ``(images, labels)`` batches like a ``DataLoader`` does; with
+    ``shuffle=True`` the order is drawn from a generator seeded with ``seed`` plus
+    the epoch number, so a run is reproducible and every epoch differs.
+    """
+
+    def __init__(self, images, labels, batch_size: int = 128, *, shuffle: bool = False,
+                 seed: int = 0, drop_last: bool = False):
+        if len(images) != len(labels):
+            raise ValueError(f"{len(images)} images but {len(labels)} labels")
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be at least 1, got {batch_size}")
+        self.images, self.labels = images, labels
+        self.batch_size, self.shuffle, self.drop_last = batch_size, shuffle, drop_last
+        self.seed, self.epoch = seed, 0
+        self.dataset = images  # len(loader.dataset), as with a DataLoader
+
+    def __len__(self) -> int:
+        n, b = len(self.images), self.batch_size
+        return n // b if self.drop_last else -(-n // b)
+
+    def __iter__(self):
+        import torch
+
+        n = len(self.images)
+        if self.shuffle:
+            generator = torch.Generator().manual_seed(self.seed + self.epoch)
+            order = torch.randperm(n, generator=generator).to(self.images.device)
+            self.epoch += 1
+        else:
+            order = None
+        for start in range(0, len(self) * self.batch_size, self.batch_size):
+            index = slice(start, start + self.batch_size)
+            if order is None:
+                yield self.images[index], self.labels[index]
+            else:
+                picked = order[index]
+                yield self.images[picked], self.labels[picked]
+
+
+def torchvision_loaders(batch_size: int = 64, *, mean=MNIST_MEAN, std=MNIST_STD, root=None,
+                        num_workers: int = 0, seed: int = 0):
+    """Train and test ``DataLoader``s over ``torchvision.datasets.MNIST`` with
+    ``ToTensor()`` and ``Normalize`` (the idiomatic, per-sample path; no network)."""
+    import torch
+    from torchvision import datasets, transforms
+
+    from .data import prepare_torchvision_root
+
+    root = prepare_torchvision_root(root)
+    transform = transforms.Compose([transforms.ToTensor(), transforms.Normalize((mean,), (std,))])
+    train = datasets.MNIST(root, train=True, download=False, transform=transform)
+    test = datasets.MNIST(root, train=False, download=False, transform=transform)
+    generator = torch.Generator().manual_seed(seed)
+    return (
+        torch.utils.data.DataLoader(train, batch_size=batch_size, shuffle=True,
+                                    num_workers=num_workers, generator=generator),
+        torch.utils.data.DataLoader(test, batch_size=1000, num_workers=num_workers),
+    )
+
+
+def _progress(iterable, enabled: bool, desc: str):
+    if not enabled:
+        return iterable
+    from tqdm.auto import tqdm
+
+    return tqdm(iterable, desc=desc, leave=False)
+
+
+def train_epoch(model, batches, optimizer, loss_fn, device, *, progress=False, desc="train"):
+    """One pass over ``batches``; returns mean loss and accuracy on them."""
+    model.train()
+    total_loss, correct, seen = 0.0, 0, 0
+    for images, labels in _progress(batches, progress, desc):
+        images, labels = images.to(device), labels.to(device)
+        optimizer.zero_grad()
+        logits = model(images)
+        loss = loss_fn(logits, labels)
+        loss.backward()
+        optimizer.step()
+        total_loss += loss.item() * len(labels)
+        correct += (logits.argmax(1) == labels).sum().item()
+        seen += len(labels)
+    return total_loss / seen, correct / seen
+
+
+def evaluate(model, batches, loss_fn, device):
+    """Mean loss and accuracy of ``model`` on ``batches``, without gradients."""
+    import torch
+
+    model.eval()
+    total_loss, correct, seen = 0.0, 0, 0
+    with torch.no_grad():
+        for images, labels in batches:
+            images, labels = images.to(device), labels.to(device)
+            logits = model(images)
+            total_loss += loss_fn(logits, labels).item() * len(labels)
+            correct += (logits.argmax(1) == labels).sum().item()
+            seen += len(labels)
+    return total_loss / seen, correct / seen
+
+
+def fit(model, train_batches, val_batches, optimizer, *, epochs: int, device,
+        loss_fn=None, scheduler=None, progress: bool = True, verbose: bool = True):
+    """Train for ``epochs`` and return the history: per-epoch ``loss``, ``accuracy``,
+    ``val_loss``, ``val_accuracy`` and ``seconds`` (Keras' names, so the same plots
+    serve both frameworks). ``scheduler.step()`` runs after every epoch."""
+    import torch
+
+    if epochs < 1:
+        raise ValueError(f"epochs must be at least 1, got {epochs}")
+    loss_fn = loss_fn or torch.nn.CrossEntropyLoss()
+    model.to(device)
+    history = {"loss": [], "accuracy": [], "val_loss": [], "val_accuracy": [], "seconds": []}
+    for epoch in range(1, epochs + 1):
+        start = time.perf_counter()
+        loss, acc = train_epoch(model, train_batches, optimizer, loss_fn, device,
+                                progress=progress, desc=f"epoch {epoch}/{epochs}")
+        if scheduler is not None:
+            scheduler.step()
+        seconds = time.perf_counter() - start
+        val_loss, val_acc = evaluate(model, val_batches, loss_fn, device)
+        for key, value in zip(history, (loss, acc, val_loss, val_acc, seconds)):
+            history[key].append(value)
+        if verbose:
+            print(f"epoch {epoch:2d}/{epochs}  loss {loss:.4f}  acc {acc:.4f}  "
+                  f"val_loss {val_loss:.4f}  val_acc {val_acc:.4f}  ({seconds:.1f} s)")
+    return history
+
+
+def predict_logits(model, images, device, batch_size: int = 1000):
+    """Logits for a tensor of images, batch by batch, as a NumPy array."""
+    import torch
+
+    model.eval()
+    outputs = []
+    with torch.no_grad():
+        for start in range(0, len(images), batch_size):
+            outputs.append(model(images[start:start + batch_size].to(device)).cpu())
+    return torch.cat(outputs).numpy()

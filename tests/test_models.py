@@ -1,0 +1,180 @@
+"""Model builders (both frameworks), the PyTorch loop, metrics and the results record."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from mnist_utils import metrics, models, results, training
+
+EXPECTED_PARAMS = {"seed000": 225_034, "seed003": 93_322, "seed004": 1_111_946}
+
+
+@pytest.mark.parametrize("name, expected", EXPECTED_PARAMS.items())
+def test_parameter_counts_by_hand(name, expected):
+    assert models.count_params(models.MODELS[name]) == expected
+
+
+@pytest.mark.parametrize("name, expected", EXPECTED_PARAMS.items())
+def test_torch_builder_matches(name, expected):
+    torch = pytest.importorskip("torch")
+    net = models.torch_model(name)
+    assert sum(p.numel() for p in net.parameters()) == expected
+    assert net(torch.zeros(3, 1, 28, 28)).shape == (3, 10)
+
+
+@pytest.mark.parametrize("name, expected", EXPECTED_PARAMS.items())
+def test_keras_builder_matches(name, expected):
+    pytest.importorskip("keras")
+    net = models.keras_model(name)
+    assert net.count_params() == expected
+    out = net.predict(np.zeros((2, 28, 28, 1), np.float32), verbose=0)
+    assert out.shape == (2, 10)
+    np.testing.assert_allclose(out.sum(axis=1), 1, rtol=1e-5)  # softmax output
+
+
+def test_seed000_shapes():
+    spec = models.MODELS["seed000"]
+    assert spec.feature_shape() == (5, 5, 64)
+    assert models.MODELS["seed004"].feature_shape() == (4, 4, 64)  # the article says 5x5
+
+
+@pytest.mark.parametrize("activation", models.ACTIVATIONS)
+def test_every_activation_builds_in_both(activation):
+    torch = pytest.importorskip("torch")
+    pytest.importorskip("keras")
+    spec = models.get_spec("seed000", activation=activation)
+    assert models.torch_model(spec)(torch.zeros(1, 1, 28, 28)).shape == (1, 10)
+    assert models.keras_model(spec).count_params() == 225_034
+
+
+@pytest.mark.parametrize("changes", [dict(batchnorm=True), dict(activation="leaky_relu"),
+                                     dict(convs=(8, 8, 16), padding="same", pool_after=(1, 2))])
+def test_ported_keras_weights_give_the_same_logits(changes):
+    torch = pytest.importorskip("torch")
+    pytest.importorskip("keras")
+    spec = models.get_spec("seed000", **changes)
+    k_net, t_net = models.keras_model(spec, softmax=False), models.torch_model(spec)
+    models.port_keras_weights(k_net, t_net)
+    x = np.random.default_rng(0).random((4, 28, 28), dtype=np.float32)
+    k_logits = k_net.predict(x[..., None], verbose=0)
+    t_net.eval()
+    with torch.no_grad():
+        t_logits = t_net(torch.from_numpy(x)[:, None]).numpy()
+    np.testing.assert_allclose(t_logits, k_logits, atol=1e-4)
+
+
+def test_bad_specs_are_rejected():
+    with pytest.raises(ValueError, match="unknown model 'lenet'"):
+        models.get_spec("lenet")
+    with pytest.raises(ValueError, match="activation 'swish' is not one of"):
+        models.get_spec("seed000", activation="swish")
+    with pytest.raises(ValueError, match="shrink below 1x1"):
+        models.get_spec("seed000", convs=(8,) * 6, pool_after=(0, 1, 2, 3, 4, 5))
+    with pytest.raises(ValueError, match="pool_after"):
+        models.get_spec("seed000", pool_after=(5,))
+
+
+def test_training_loop_learns_a_tiny_subset(tmp_path):
+    torch = pytest.importorskip("torch")
+    from mnist_utils import load_mnist
+
+    (x, y), _ = load_mnist()
+    images, labels = training.to_tensors(x[:512], y[:512])
+    torch.manual_seed(0)
+    net = models.torch_model(models.get_spec("seed000", convs=(8, 16), dense=(32,), dropout=0.0))
+    batches = training.TensorBatches(images, labels, 64, shuffle=True, seed=0)
+    history = training.fit(net, batches, training.TensorBatches(images, labels, 256),
+                           torch.optim.Adam(net.parameters(), 3e-3), epochs=3,
+                           device="cpu", progress=False, verbose=False)
+    assert set(history) == {"loss", "accuracy", "val_loss", "val_accuracy", "seconds"}
+    assert history["loss"][-1] < history["loss"][0]
+    assert history["val_accuracy"][-1] > 0.6  # it learned something in 24 steps
+
+
+def test_training_is_reproducible_with_a_seed():
+    torch = pytest.importorskip("torch")
+    from mnist_utils import load_mnist
+
+    (x, y), _ = load_mnist()
+    images, labels = training.to_tensors(x[:256], y[:256])
+
+    def run():
+        torch.manual_seed(1)
+        net = models.torch_model(models.get_spec("seed000", convs=(4, 8), dense=(16,)))
+        return training.fit(net, training.TensorBatches(images, labels, 32, shuffle=True, seed=1),
+                            training.TensorBatches(images, labels, 256),
+                            torch.optim.SGD(net.parameters(), 0.05), epochs=2,
+                            device="cpu", progress=False, verbose=False)
+
+    assert run()["loss"] == run()["loss"]
+
+
+def test_tensor_batches_cover_every_sample_once():
+    torch = pytest.importorskip("torch")
+    batches = training.TensorBatches(torch.arange(10), torch.arange(10), 4, shuffle=True)
+    seen = torch.cat([b for b, _ in batches])
+    assert sorted(seen.tolist()) == list(range(10)) and len(batches) == 3
+    with pytest.raises(ValueError, match="10 images but 9 labels"):
+        training.TensorBatches(torch.arange(10), torch.arange(9))
+
+
+def test_to_tensors_normalises_and_checks_shape():
+    pytest.importorskip("torch")
+    images = training.to_tensors(np.array([[[0] * 28] * 28, [[255] * 28] * 28], np.uint8))
+    assert images.shape == (2, 1, 28, 28)
+    assert images[0, 0, 0, 0].item() == pytest.approx(-0.1307 / 0.3081)
+    with pytest.raises(ValueError, match=r"expected images of shape \(N, 28, 28\)"):
+        training.to_tensors(np.zeros((2, 784), np.uint8))
+
+
+def test_accuracy_and_interval():
+    assert metrics.accuracy([1, 2, 3, 4], [1, 2, 0, 4]) == 0.75
+    assert metrics.accuracy(np.eye(3), np.eye(3)) == 1.0
+    low, high = metrics.accuracy_interval(9_900, 10_000)
+    assert low == pytest.approx(0.98785, abs=1e-5) and high == pytest.approx(0.99177, abs=1e-5)
+    with pytest.raises(ValueError):
+        metrics.accuracy_interval(11, 10)
+    with pytest.raises(ValueError, match="3 labels but 2 predictions"):
+        metrics.accuracy([1, 2, 3], [1, 2])
+
+
+def test_confusion_matrix_and_table():
+    y_true, y_pred = np.array([0, 0, 1, 2, 2, 2]), np.array([0, 1, 1, 2, 2, 0])
+    m = metrics.confusion_matrix(y_true, y_pred, n_classes=3)
+    assert m.tolist() == [[1, 1, 0], [0, 1, 0], [1, 0, 2]]
+    table = metrics.classification_table(y_true, y_pred)
+    assert table.loc[2, "precision"] == 1.0 and table.loc[2, "recall"] == pytest.approx(2 / 3)
+
+
+def test_mistakes_and_calibration():
+    probs = np.array([[0.9, 0.1], [0.4, 0.6], [0.2, 0.8], [0.55, 0.45]])
+    y = np.array([1, 1, 1, 0])
+    assert metrics.most_confident_mistakes(probs, y, k=5).tolist() == [0]
+    edges, conf, acc, counts = metrics.calibration_bins(probs, y, n_bins=2)
+    assert counts.tolist() == [0, 4]
+    ece = metrics.expected_calibration_error(probs, y, n_bins=2)
+    assert ece == pytest.approx(abs(np.mean([0.9, 0.6, 0.8, 0.55]) - 0.75))
+    np.testing.assert_allclose(metrics.softmax([1.0, 2.0, 3.0]), [0.0900, 0.2447, 0.6652], atol=1e-4)
+
+
+def test_results_record_round_trip(tmp_path, monkeypatch):
+    monkeypatch.setenv("MNIST_BOOK_RESULTS", str(tmp_path))
+    path = results.record_result(chapter="05", model="seed000", framework="keras", seed=0,
+                                 quick=False, test_accuracy=0.99, config={"epochs": 10},
+                                 train_seconds=np.float64(12.5))
+    assert json.loads(path.read_text())["train_seconds"] == 12.5
+    # the same configuration overwrites; quick runs are kept apart
+    results.record_result(chapter="05", model="seed000", framework="keras", seed=0,
+                          quick=False, test_accuracy=0.98, config={"epochs": 10})
+    results.record_result(chapter="05", model="seed000", framework="keras", seed=0,
+                          quick=True, test_accuracy=0.5, config={"epochs": 1})
+    table = results.load_results()
+    assert len(table) == 1 and table.loc[0, "test_accuracy"] == 0.98
+    assert table.loc[0, "config.epochs"] == 10
+    assert len(results.load_results(quick=True)) == 1
+    with pytest.raises(ValueError, match="fraction"):
+        results.record_result(chapter="05", model="m", framework="k", seed=0, quick=False,
+                              test_accuracy=99.2)
