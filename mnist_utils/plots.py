@@ -21,10 +21,11 @@ def figures_dir() -> Path:
     return Path(os.environ.get("MNIST_BOOK_FIGURES") or project_root() / "figures")
 
 
-def save_and_show(fig, name: str, *, dpi: int = 110) -> Path:
+def save_and_show(fig, name: str, *, dpi: int = 110) -> None:
     """Save ``fig`` as ``figures/<name>.png`` (atomically) and display it.
 
-    ``name`` is a short slug such as ``"02_class_balance"``; the path is returned.
+    ``name`` is a short slug such as ``"02_class_balance"``. Nothing is returned, so a
+    cell that ends with this call shows only the figure.
     """
     import matplotlib.pyplot as plt
 
@@ -34,9 +35,8 @@ def save_and_show(fig, name: str, *, dpi: int = 110) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight")
-    path = atomic_write(folder / f"{name}.png", buffer.getvalue())
+    atomic_write(folder / f"{name}.png", buffer.getvalue())
     plt.show()
-    return path
 
 
 def image_grid(images, titles=None, *, ncols: int = 10, size: float = 1.0, cmap="gray_r"):

@@ -16,6 +16,7 @@ number generator and prints what the reader is running on::
 
 from __future__ import annotations
 
+import contextlib
 import os
 import platform
 import random
@@ -113,11 +114,34 @@ def import_tensorflow():
     PyTorch is installed this imports ``torch._dynamo`` (which loads Triton) before
     TensorFlow. Every TensorFlow import in ``mnist_utils`` goes through here.
     """
-    if "tensorflow" not in sys.modules and _installed("torch"):
+    if "tensorflow" in sys.modules:
+        return sys.modules["tensorflow"]
+    if _installed("torch"):
         import torch._dynamo  # noqa: F401  (loads Triton before TensorFlow)
-    import tensorflow as tf
+    # TensorFlow's C++ start-up chatter (no CUDA drivers, absl notices) is not about
+    # the book; it goes straight to file descriptor 2, so silence that while loading.
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    with _native_stderr_silenced():
+        import tensorflow as tf
 
+        tf.config.list_physical_devices("GPU")  # the first query logs CUDA errors too
     return tf
+
+
+@contextlib.contextmanager
+def _native_stderr_silenced():
+    """Point file descriptor 2 at /dev/null for the duration (C++ logging included)."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 2)
+        yield
+    finally:
+        sys.stderr.flush()
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
 
 
 def seed_everything(seed: int, frameworks=FRAMEWORKS) -> None:
@@ -247,10 +271,9 @@ def describe_environment(frameworks=(), run: ChapterRun | None = None) -> str:
 
 def glue(name: str, value, *, display: bool = False):
     """Make a value computed in a cell available to the chapter's text (myst-nb ``glue``),
-    as a plain Python number so ``{glue:text}`name:.2f``` formats it. Returns the value."""
+    as a plain Python number so ``{glue:text}`name:.2f``` formats it."""
     from myst_nb import glue as myst_glue
 
     if isinstance(value, np.generic):
         value = value.item()
     myst_glue(name, value, display=display)
-    return value
