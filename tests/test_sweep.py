@@ -1,0 +1,75 @@
+"""mnist_utils.sweep: checking parameters before running, running a grid, skipping, failing."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import nbformat
+import pytest
+
+from mnist_utils import sweep
+from mnist_utils.sweep import SweepError
+
+
+@pytest.fixture
+def notebook(tmp_path):
+    """A tiny chapter: writes its parameters to a file, fails when NAME == 'bad'."""
+    nb = nbformat.v4.new_notebook()
+    params = nbformat.v4.new_code_cell("SEED = 0\nNAME = 'a'\nRATE = 0.5\nQUICK = None")
+    params.metadata["tags"] = ["parameters"]
+    body = nbformat.v4.new_code_cell(
+        "import json, pathlib\n"
+        "if NAME == 'bad':\n    raise ValueError('NAME must not be bad')\n"
+        "pathlib.Path(f'out-{SEED}-{NAME}.json').write_text(json.dumps([SEED, NAME, RATE]))")
+    nb.cells = [params, body]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    path = tmp_path / "chapter.ipynb"
+    nbformat.write(nb, path)
+    return path
+
+
+def test_plan_checks_names_and_types(notebook):
+    combos = sweep.plan(notebook, [("SEED", "0,1"), ("NAME", "x,y,z")])
+    assert len(combos) == 6 and combos[0] == {"SEED": 0, "NAME": "x"}
+    assert sweep.plan(notebook, [("RATE", "1"), ("QUICK", "True")]) == [{"RATE": 1, "QUICK": True}]
+    with pytest.raises(SweepError, match=r"has no parameter 'SEEDS'; its parameters are: SEED, NAME"):
+        sweep.plan(notebook, [("SEEDS", "0")])
+    with pytest.raises(SweepError, match=r"SEED='one' \(str\) does not fit the default 0 \(int\)"):
+        sweep.plan(notebook, [("SEED", "one")])
+    with pytest.raises(SweepError, match="SEED=1.5"):
+        sweep.plan(notebook, [("SEED", "1.5")])
+    with pytest.raises(SweepError, match="given twice"):
+        sweep.plan(notebook, [("SEED", "0"), ("SEED", "1")])
+    with pytest.raises(SweepError, match="no such notebook"):
+        sweep.plan(notebook.with_name("missing.ipynb"), [])
+
+
+def test_two_configuration_sweep_runs_then_skips(notebook, tmp_path):
+    out = tmp_path / "runs"
+    rows = sweep.run_sweep(notebook, [("SEED", "1,2")], out=out, progress=False)
+    assert [r["status"] for r in rows] == ["ran", "ran"]
+    assert json.loads((tmp_path / "out-2-a.json").read_text()) == [2, "a", 0.5]
+    assert sorted(p.name for p in out.iterdir()) == ["SEED=1.ipynb", "SEED=2.ipynb"]
+    again = sweep.run_sweep(notebook, [("SEED", "1,2")], out=out, progress=False)
+    assert [r["status"] for r in again] == ["done before", "done before"]
+
+
+def test_a_failing_configuration_is_reported_and_not_kept(notebook, tmp_path):
+    out = tmp_path / "runs"
+    rows = sweep.run_sweep(notebook, [("NAME", "ok,bad")], out=out, progress=False)
+    assert rows[0]["status"] == "ran"
+    assert rows[1]["status"] == "failed: ValueError: NAME must not be bad"
+    assert not (out / "NAME=bad.ipynb").exists()
+    assert (out / "NAME=bad.failed.ipynb").exists()  # the traceback stays readable
+    assert not list(out.glob(".*"))
+
+
+def test_command_line_rejects_a_bad_parameter_before_running(notebook, tmp_path):
+    result = subprocess.run([sys.executable, "-m", "mnist_utils.sweep", str(notebook),
+                             "-p", "LR", "0.1", "--out", str(tmp_path / "runs")],
+                            capture_output=True, text=True)
+    assert result.returncode == 2
+    assert "has no parameter 'LR'" in result.stderr
+    assert not (tmp_path / "runs").exists() or not any((tmp_path / "runs").iterdir())
