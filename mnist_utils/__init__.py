@@ -8,6 +8,7 @@ only inside the functions that need them, so ``import mnist_utils`` stays fast.
 - :mod:`mnist_utils.runtime` -- parameters, quick mode, seeds, versions, device (ch. 02)
 - :mod:`mnist_utils.plots`   -- saving and showing figures, training curves (ch. 02, 05, 07)
 - :mod:`mnist_utils.files`   -- atomic file writes (ch. 02)
+- :mod:`mnist_utils.numpy_cnn` -- a CNN from scratch in NumPy, forward and backward (ch. 04)
 - :mod:`mnist_utils.models`  -- the articles' CNNs in Keras and PyTorch from one spec (ch. 05-06)
 - :mod:`mnist_utils.training` -- a plain PyTorch loop and fast in-memory batches (ch. 06)
 - :mod:`mnist_utils.metrics` -- accuracy intervals, confusion, calibration (ch. 05-07)
