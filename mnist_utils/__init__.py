@@ -12,6 +12,7 @@ only inside the functions that need them, so ``import mnist_utils`` stays fast.
 - :mod:`mnist_utils.models`  -- the articles' CNNs in Keras and PyTorch from one spec (ch. 05-06)
 - :mod:`mnist_utils.training` -- a plain PyTorch loop and fast in-memory batches (ch. 06)
 - :mod:`mnist_utils.metrics` -- accuracy intervals, confusion, calibration (ch. 05-07)
+- :mod:`mnist_utils.inference` -- your own digit images in MNIST form, and predicting them (ch. 07)
 - :mod:`mnist_utils.results` -- the record of every measured run (ch. 05)
 
 The framework-specific modules (models, training) are imported as
@@ -19,6 +20,7 @@ The framework-specific modules (models, training) are imported as
 """
 
 from .data import MNISTUnavailableError, load_mnist, prepare_torchvision_root, train_val_split
+from .inference import predict_image, prepare_image
 from .plots import image_grid, save_and_show
 from .runtime import ParameterError, check_param, glue, seed_everything, setup_chapter, torch_device
 
@@ -31,6 +33,8 @@ __all__ = [
     "glue",
     "image_grid",
     "load_mnist",
+    "predict_image",
+    "prepare_image",
     "prepare_torchvision_root",
     "save_and_show",
     "seed_everything",
