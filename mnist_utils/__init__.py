@@ -4,7 +4,7 @@ One import gives a chapter what it needs; each module has one job, and each help
 docstring names the chapter that introduces it. TensorFlow and PyTorch are imported
 only inside the functions that need them, so ``import mnist_utils`` stays fast.
 
-- :mod:`mnist_utils.data`    -- MNIST, verified and cached; torchvision files (ch. 02)
+- :mod:`mnist_utils.data`    -- MNIST, verified and cached; splits; torchvision files (ch. 02, 05)
 - :mod:`mnist_utils.runtime` -- parameters, quick mode, seeds, versions, device (ch. 02)
 - :mod:`mnist_utils.plots`   -- saving and showing figures, training curves (ch. 02, 05, 07)
 - :mod:`mnist_utils.files`   -- atomic file writes (ch. 02)
@@ -14,12 +14,15 @@ only inside the functions that need them, so ``import mnist_utils`` stays fast.
 - :mod:`mnist_utils.metrics` -- accuracy intervals, confusion, calibration (ch. 05-07)
 - :mod:`mnist_utils.inference` -- your own digit images in MNIST form, and predicting them (ch. 07)
 - :mod:`mnist_utils.results` -- the record of every measured run (ch. 05)
+- :mod:`mnist_utils.diagnostics` -- per-layer gradient norms (ch. 09-10)
+- :mod:`mnist_utils.studies` -- choosing a study's configurations, summarising its runs (ch. 08-11)
 
 The framework-specific modules (models, training) are imported as
 ``from mnist_utils import models``; they load PyTorch/TensorFlow only when called.
 """
 
-from .data import MNISTUnavailableError, load_mnist, prepare_torchvision_root, train_val_split
+from .data import (MNISTUnavailableError, load_mnist, load_splits, prepare_torchvision_root,
+                   train_val_split)
 from .inference import predict_image, prepare_image
 from .plots import image_grid, save_and_show
 from .runtime import ParameterError, check_param, glue, seed_everything, setup_chapter, torch_device
@@ -33,6 +36,7 @@ __all__ = [
     "glue",
     "image_grid",
     "load_mnist",
+    "load_splits",
     "predict_image",
     "prepare_image",
     "prepare_torchvision_root",

@@ -29,6 +29,7 @@ import struct
 import urllib.error
 import urllib.request
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -39,7 +40,9 @@ __all__ = [
     "MNISTUnavailableError",
     "MNIST_FILES",
     "default_data_dir",
+    "Splits",
     "load_mnist",
+    "load_splits",
     "prepare_torchvision_root",
     "read_idx",
     "write_idx",
@@ -394,6 +397,58 @@ def train_val_split(x, y, val_size: int = 5_000, seed: int = 0):
     order = np.random.default_rng(seed).permutation(len(x))
     val, train = order[:val_size], order[val_size:]
     return (x[train], y[train]), (x[val], y[val])
+
+
+@dataclass(frozen=True)
+class Splits:
+    """Fit, validation and test arrays (uint8 images, int labels) from :func:`load_splits`.
+
+    ``fit_index`` and ``val_index`` are the positions of the fit and validation
+    images in MNIST's 60,000-image training set (to build matching subsets of other
+    datasets, such as ``torchvision.datasets.MNIST``).
+    """
+
+    x_fit: np.ndarray
+    y_fit: np.ndarray
+    x_val: np.ndarray
+    y_val: np.ndarray
+    x_test: np.ndarray
+    y_test: np.ndarray
+    fit_index: np.ndarray
+    val_index: np.ndarray
+
+    def sizes(self) -> str:
+        return (f"fit {len(self.y_fit):,}  validation {len(self.y_val):,}  "
+                f"test {len(self.y_test):,} images")
+
+
+def _limit(name: str, n: int | None, available: int) -> int:
+    if n is None:
+        return available
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+        raise ValueError(f"{name} must be a positive number of images or None (all), got {n!r}")
+    return min(int(n), available)
+
+
+def load_splits(val_size: int = 5_000, seed: int = 0, *, fit: int | None = None,
+                val: int | None = None, test: int | None = None, **load_kwargs) -> Splits:
+    """MNIST with a seeded validation split, optionally cut to smaller subsets (chapter 05).
+
+    ``val_size`` training images are held out at random (:func:`train_val_split`);
+    ``fit``, ``val`` and ``test`` keep only the first so many of each part (``None``:
+    all), which is how quick mode makes a chapter run in seconds::
+
+        splits = load_splits(VAL_SIZE, SEED, **run.pick(
+            full={}, quick={"fit": 2_000, "val": 1_000, "test": 2_000}))
+    """
+    (x_train, y_train), (x_test, y_test) = load_mnist(**load_kwargs)
+    positions = np.arange(len(x_train))
+    (fit_index, _), (val_index, _) = train_val_split(positions, positions, val_size, seed)
+    fit_index = fit_index[:_limit("fit", fit, len(fit_index))]
+    val_index = val_index[:_limit("val", val, len(val_index))]
+    n_test = _limit("test", test, len(x_test))
+    return Splits(x_train[fit_index], y_train[fit_index], x_train[val_index],
+                  y_train[val_index], x_test[:n_test], y_test[:n_test], fit_index, val_index)
 
 
 def main() -> None:

@@ -211,6 +211,20 @@ class ChapterRun:
         """``full`` in the full run, ``quick`` in quick mode (CI)."""
         return quick if self.quick else full
 
+    def model_path(self, filename: str) -> Path:
+        """Where a chapter saves a trained model: ``runs/models/<filename>`` in the
+        git-ignored ``runs/`` folder (chapter 05). In quick mode ``_quick`` is added
+        to the stem, so a CI run never replaces the full run's file."""
+        name = Path(filename)
+        if name.name != filename or not name.suffix:
+            raise ValueError(f"give a file name with an extension, such as 'model.keras', "
+                             f"not {filename!r}")
+        if self.quick:
+            name = name.with_name(f"{name.stem}_quick{name.suffix}")
+        folder = project_root() / "runs" / "models"
+        folder.mkdir(parents=True, exist_ok=True)
+        return folder / name
+
 
 def setup_chapter(
     *, seed: int = 0, quick: bool | None = None, frameworks=(), verbose: bool = True, **params

@@ -152,30 +152,40 @@ def evaluate(model, batches, loss_fn, device):
 
 
 def fit(model, train_batches, val_batches, optimizer, *, epochs: int, device,
-        loss_fn=None, scheduler=None, progress: bool = True, verbose: bool = True):
+        loss_fn=None, scheduler=None, progress: bool = True, verbose: bool = True,
+        channels_last: bool = True):
     """Train for ``epochs`` and return the history: per-epoch ``loss``, ``accuracy``,
     ``val_loss``, ``val_accuracy`` and ``seconds`` (Keras' names, so the same plots
-    serve both frameworks). ``scheduler.step()`` runs after every epoch."""
+    serve both frameworks). ``scheduler.step()`` runs after every epoch.
+
+    ``channels_last=True`` stores the conv weights in NHWC order in memory (the
+    tensors keep their NCHW shape), which oneDNN's CPU convolutions run about 1.3x
+    faster on this book's CNNs; ``benchmarks/epoch_throughput.py`` measures it.
+    """
     import torch
 
     if epochs < 1:
         raise ValueError(f"epochs must be at least 1, got {epochs}")
     loss_fn = loss_fn or torch.nn.CrossEntropyLoss()
-    model.to(device)
+    model.to(device, memory_format=torch.channels_last if channels_last else None)
     history = {"loss": [], "accuracy": [], "val_loss": [], "val_accuracy": [], "seconds": []}
-    for epoch in range(1, epochs + 1):
-        start = time.perf_counter()
-        loss, acc = train_epoch(model, train_batches, optimizer, loss_fn, device,
-                                progress=progress, desc=f"epoch {epoch}/{epochs}")
-        if scheduler is not None:
-            scheduler.step()
-        seconds = time.perf_counter() - start
-        val_loss, val_acc = evaluate(model, val_batches, loss_fn, device)
-        for key, value in zip(history, (loss, acc, val_loss, val_acc, seconds)):
-            history[key].append(value)
-        if verbose:
-            print(f"epoch {epoch:2d}/{epochs}  loss {loss:.4f}  acc {acc:.4f}  "
-                  f"val_loss {val_loss:.4f}  val_acc {val_acc:.4f}  ({seconds:.1f} s)")
+    try:
+        for epoch in range(1, epochs + 1):
+            start = time.perf_counter()
+            loss, acc = train_epoch(model, train_batches, optimizer, loss_fn, device,
+                                    progress=progress, desc=f"epoch {epoch}/{epochs}")
+            if scheduler is not None:
+                scheduler.step()
+            seconds = time.perf_counter() - start
+            val_loss, val_acc = evaluate(model, val_batches, loss_fn, device)
+            for key, value in zip(history, (loss, acc, val_loss, val_acc, seconds)):
+                history[key].append(value)
+            if verbose:
+                print(f"epoch {epoch:2d}/{epochs}  loss {loss:.4f}  acc {acc:.4f}  "
+                      f"val_loss {val_loss:.4f}  val_acc {val_acc:.4f}  ({seconds:.1f} s)")
+    finally:
+        if channels_last:  # hand the model back in the usual layout
+            model.to(memory_format=torch.contiguous_format)
     return history
 
 
