@@ -162,7 +162,32 @@ def main(argv=None) -> int:
     import pandas as pd
 
     print(pd.DataFrame(rows).to_string(index=False))
+    study_table(Path(args.notebook), args.parameter)
     return 1 if any(r["status"].startswith("failed") for r in rows) else 0
+
+
+def study_table(notebook: Path, grid: list[tuple[str, str]]) -> None:
+    """Print what the chapter's results record holds now (mean over seeds per
+    configuration), so a sweep ends with the study's table."""
+    from .results import load_results
+    from .runtime import resolve_quick
+    from .studies import summarize
+
+    chapter = notebook.stem[:2]
+    quick_values = {parse_value(v.strip()) for name, raw in grid if name == "QUICK"
+                    for v in str(raw).split(",")}
+    for quick in sorted(quick_values or {resolve_quick(None)}, key=str):
+        frame = load_results(bool(resolve_quick(quick)), chapter=chapter)
+        mode = "quick" if resolve_quick(quick) else "full"
+        if not len(frame):
+            print(f"\nno results recorded for chapter {chapter} ({mode} mode)")
+            continue
+        config = [c for c in frame.columns if c.startswith("config.")]
+        varying = [c for c in config if frame[c].astype(str).nunique() > 1] or config
+        table = summarize(frame, by=[*varying, "model"] if "model" not in varying else varying)
+        print(f"\nchapter {chapter}, {mode} mode: {len(frame)} recorded runs "
+              f"(mean and std over seeds; every run recorded so far, not only this sweep's)")
+        print(table.to_string(index=False, float_format=lambda v: f"{v:.4f}"))
 
 
 if __name__ == "__main__":

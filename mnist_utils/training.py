@@ -160,7 +160,9 @@ def fit(model, train_batches, val_batches, optimizer, *, epochs: int, device,
 
     ``channels_last=True`` stores the conv weights in NHWC order in memory (the
     tensors keep their NCHW shape), which oneDNN's CPU convolutions run about 1.3x
-    faster on this book's CNNs; ``benchmarks/epoch_throughput.py`` measures it.
+    faster on this book's CNNs; ``benchmarks/epoch_throughput.py`` measures it. A
+    model whose ``forward`` flattens with ``x.view(...)`` cannot take that layout:
+    use ``torch.flatten(x, 1)`` there, or pass ``channels_last=False``.
     """
     import torch
 
@@ -172,8 +174,16 @@ def fit(model, train_batches, val_batches, optimizer, *, epochs: int, device,
     try:
         for epoch in range(1, epochs + 1):
             start = time.perf_counter()
-            loss, acc = train_epoch(model, train_batches, optimizer, loss_fn, device,
-                                    progress=progress, desc=f"epoch {epoch}/{epochs}")
+            try:
+                loss, acc = train_epoch(model, train_batches, optimizer, loss_fn, device,
+                                        progress=progress, desc=f"epoch {epoch}/{epochs}")
+            except RuntimeError as error:
+                if channels_last and "view size is not compatible" in str(error):
+                    raise RuntimeError(
+                        "the model's forward() calls .view() on a channels_last feature "
+                        "map; flatten with torch.flatten(x, 1) (or .reshape) instead, or "
+                        "call fit(..., channels_last=False)") from error
+                raise
             if scheduler is not None:
                 scheduler.step()
             seconds = time.perf_counter() - start

@@ -119,3 +119,29 @@ def test_matching_and_summarize():
     assert np.isnan(table["test_accuracy_std"].iloc[1])
     with pytest.raises(KeyError, match="no column"):
         studies.summarize(same, by="config.depth")
+
+
+def test_fit_explains_a_view_that_channels_last_breaks():
+    torch = pytest.importorskip("torch")
+    from torch import nn
+
+    class ViewNet(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv = nn.Conv2d(1, 4, 3)
+            self.fc = nn.Linear(4 * 26 * 26, 10)
+
+        def forward(self, x):
+            return self.fc(self.conv(x).view(-1, 4 * 26 * 26))
+
+    (x, y), _ = load_mnist()
+    batches = training.TensorBatches(*training.to_tensors(x[:64], y[:64]), 32)
+    net = ViewNet()
+    optimizer = torch.optim.SGD(net.parameters(), 0.01)
+    with pytest.raises(RuntimeError, match=r"calls \.view\(\) on a channels_last feature map"):
+        training.fit(net, batches, batches, optimizer, epochs=1, device="cpu",
+                     progress=False, verbose=False)
+    assert net.conv.weight.is_contiguous()  # handed back in the usual layout anyway
+    history = training.fit(net, batches, batches, optimizer, epochs=1, device="cpu",
+                           progress=False, verbose=False, channels_last=False)
+    assert len(history["loss"]) == 1

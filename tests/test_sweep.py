@@ -73,3 +73,21 @@ def test_command_line_rejects_a_bad_parameter_before_running(notebook, tmp_path)
     assert result.returncode == 2
     assert "has no parameter 'LR'" in result.stderr
     assert not (tmp_path / "runs").exists() or not any((tmp_path / "runs").iterdir())
+
+
+def test_a_sweep_ends_with_the_study_table(tmp_path, monkeypatch, capsys):
+    from mnist_utils import results
+
+    monkeypatch.setenv("MNIST_BOOK_RESULTS", str(tmp_path / "results"))
+    sweep.study_table(tmp_path / "09_activation_study.ipynb", [("QUICK", "True")])
+    assert "no results recorded for chapter 09 (quick mode)" in capsys.readouterr().out
+    for activation, seed, acc in [("relu", 0, 0.9), ("relu", 1, 0.8), ("tanh", 0, 0.7)]:
+        results.record_result(chapter="09", model="small", framework="torch", seed=seed,
+                              quick=True, test_accuracy=acc,
+                              config={"activation": activation, "epochs": 1})
+    sweep.study_table(tmp_path / "09_activation_study.ipynb", [("QUICK", "True")])
+    out = capsys.readouterr().out
+    assert "chapter 09, quick mode: 3 recorded runs" in out
+    lines = [line.split() for line in out.splitlines()]
+    assert ["relu", "small", "2", "0.8500", "0.0707"] in lines
+    assert ["tanh", "small", "1", "0.7000", "NaN"] in lines

@@ -35,6 +35,10 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--mode", choices=sorted(OUTPUT), default="full")
     parser.add_argument("--strict", action="store_true", help="fail on any Sphinx warning")
+    parser.add_argument("--keep-cache", action="store_true",
+                        help="keep executed chapters even though mnist_utils, the pins or the "
+                        "config changed (only when you know the change cannot alter them, e.g. "
+                        "a module that those chapters do not use)")
     args = parser.parse_args(argv)
 
     if not (ROOT / ".vendor" / "static" / "vendor" / "mathjax").is_dir():
@@ -43,7 +47,9 @@ def main(argv=None) -> int:
     build = OUTPUT[args.mode] / "_build"
     key_file, cache = build / ".cache-key", build / ".jupyter_cache"
     key = cache_key(args.mode)
-    if cache.exists() and (not key_file.exists() or key_file.read_text() != key):
+    if args.keep_cache and cache.exists():
+        print(f"keeping the {args.mode} execution cache as asked (--keep-cache)")
+    elif cache.exists() and (not key_file.exists() or key_file.read_text() != key):
         print(f"mnist_utils, pins or config changed: clearing the {args.mode} execution cache")
         shutil.rmtree(cache)
     build.mkdir(parents=True, exist_ok=True)
