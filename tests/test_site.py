@@ -91,3 +91,16 @@ def test_data_chapter_shows_its_figures_and_outputs(site):
         assert (site / "chapters" / src).resolve().is_file(), f"missing image {src}"
     assert "0.1307" in html and "0.3081" in html
     assert "Failed to format" not in html
+
+
+def test_results_page_lists_this_builds_models_with_working_links(site):
+    html = (site / "book/results.html").read_text(encoding="utf-8")
+    assert "from 0 recorded runs" not in html, "the results page ran before the chapters"
+    for chapter in ("05_keras_baseline", "06_pytorch_reimplementation",
+                    "07_evaluation_and_inference"):
+        href = f"../chapters/{chapter}.html"
+        assert f'href="{href}"' in html, f"no row links to {chapter}"
+        assert (site / "book" / href).resolve().is_file()
+    rows = re.findall(r"<td>(\d\d\.\d\d)%</td>", html)
+    assert len(rows) >= 5, f"expected a test accuracy per model, found {rows}"
+    assert "99.41%" in html  # the article's claim is quoted next to the measurements
