@@ -76,7 +76,9 @@ def plan(notebook: Path, grid: list[tuple[str, str]]) -> list[dict]:
                              f"its parameters are: {', '.join(defaults)}")
         if name in axes:
             raise SweepError(f"parameter {name} is given twice")
-        values = [parse_value(v.strip()) for v in str(raw).split(",") if v.strip()]
+        # a string parameter keeps its text ("-p DEPTH 4" is "4", not the number 4)
+        read = str if isinstance(defaults[name], str) else parse_value
+        values = [read(v.strip()) for v in str(raw).split(",") if v.strip()]
         if not values:
             raise SweepError(f"no values given for {name}")
         for value in values:

@@ -34,6 +34,8 @@ def test_plan_checks_names_and_types(notebook):
     combos = sweep.plan(notebook, [("SEED", "0,1"), ("NAME", "x,y,z")])
     assert len(combos) == 6 and combos[0] == {"SEED": 0, "NAME": "x"}
     assert sweep.plan(notebook, [("RATE", "1"), ("QUICK", "True")]) == [{"RATE": 1, "QUICK": True}]
+    # a string parameter takes any text, digits included
+    assert sweep.plan(notebook, [("NAME", "4,all")]) == [{"NAME": "4"}, {"NAME": "all"}]
     with pytest.raises(SweepError, match=r"has no parameter 'SEEDS'; its parameters are: SEED, NAME"):
         sweep.plan(notebook, [("SEEDS", "0")])
     with pytest.raises(SweepError, match=r"SEED='one' \(str\) does not fit the default 0 \(int\)"):
