@@ -15,6 +15,18 @@ seed004    Conv32 5x5, pool, Conv64 5x5, pool, Dense1024, Dense10               
 
 (seed004 with the flatten size fixed: 64x4x4 = 1024, not the article's 64x5x5.)
 Activation and depth are parameters, for the studies of chapters 9 and 10.
+
+Residual connections (chapter 10). With ``residual=True`` a conv layer whose input and
+output have the same shape -- same number of channels, and ``padding="same"`` so the
+same height and width -- adds its input back before the activation::
+
+    out = act(conv(x) + x)          or, with batchnorm,   out = act(bn(conv(x)) + x)
+
+and any max-pool follows ``out``. Layers that change the number of channels (always
+the first, which sees one input channel) get no skip connection: there is no 1x1
+projection, so a residual spec has exactly the parameters of the plain one. A spec
+with ``residual=True`` and ``padding="valid"``, or in which no layer keeps its
+channel count, is rejected.
 """
 
 from __future__ import annotations
@@ -44,6 +56,8 @@ class CNNSpec:
     ``convs`` lists the filters of each conv layer; a 2x2 max-pool follows the conv
     layers whose index is in ``pool_after``; then flatten, the ``dense`` hidden layers
     (dropout after each when ``dropout`` > 0) and a 10-way output.
+    ``residual=True`` adds identity skip connections around the conv layers that keep
+    their shape (see the module's docstring and :meth:`skip_layers`).
     """
 
     name: str
@@ -55,6 +69,7 @@ class CNNSpec:
     dropout: float = 0.0
     activation: str = "relu"
     batchnorm: bool = False
+    residual: bool = False
 
     def __post_init__(self):
         if self.activation not in ACTIVATIONS:
@@ -71,6 +86,23 @@ class CNNSpec:
         if self.feature_shape()[0] < 1:
             raise ValueError(f"{self.name}: the feature maps shrink below 1x1; "
                              "use padding='same' or fewer poolings")
+        if self.residual:
+            if self.padding != "same":
+                raise ValueError(f"{self.name}: residual=True needs padding='same' (a "
+                                 "'valid' conv shrinks its input, so x cannot be added)")
+            if not self.skip_layers():
+                raise ValueError(f"{self.name}: residual=True, but no conv layer has as many "
+                                 f"filters as its input has channels (convs={self.convs}); "
+                                 "a skip connection needs e.g. convs=(16, 16)")
+
+    def skip_layers(self) -> tuple[int, ...]:
+        """Indices of the conv layers that get a skip connection: with ``residual=True``
+        and ``padding="same"``, those whose filters equal their input channels."""
+        if not self.residual or self.padding != "same":
+            return ()
+        channels = (1, *self.convs[:-1])
+        return tuple(i for i, (c_in, c_out) in enumerate(zip(channels, self.convs))
+                     if c_in == c_out)
 
     def feature_shape(self) -> tuple[int, int, int]:
         """(height, width, channels) of the last conv block's output."""
@@ -104,7 +136,8 @@ def get_spec(model: str | CNNSpec, **changes) -> CNNSpec:
 
 
 def count_params(spec: CNNSpec) -> int:
-    """Trainable parameters, by hand (chapter 3 derives the formula)."""
+    """Trainable parameters, by hand (chapter 3 derives the formula). Identity skip
+    connections (``residual=True``) add none."""
     total, channels = 0, 1
     for filters in spec.convs:
         total += spec.kernel * spec.kernel * channels * filters + filters
@@ -141,6 +174,8 @@ def keras_model(model: str | CNNSpec = "seed000", *, softmax: bool = True, **cha
             return layers.LeakyReLU(negative_slope=LEAKY_SLOPE)
         return layers.Activation(spec.activation)
 
+    if spec.residual:
+        return _keras_residual(spec, activation, softmax)
     stack = [keras.Input((28, 28, 1))]
     for i, filters in enumerate(spec.convs):
         stack.append(layers.Conv2D(filters, spec.kernel, padding=spec.padding,
@@ -159,6 +194,34 @@ def keras_model(model: str | CNNSpec = "seed000", *, softmax: bool = True, **cha
     return keras.Sequential(stack, name=spec.name)
 
 
+def _keras_residual(spec: CNNSpec, activation, softmax: bool):
+    """A residual spec needs the functional API: ``add{i}`` sums conv (or bn) output
+    and the layer's input. Layer names are those of the plain model otherwise."""
+    import keras
+    from keras import layers
+
+    inputs = keras.Input((28, 28, 1))
+    x = inputs
+    skips = spec.skip_layers()
+    for i, filters in enumerate(spec.convs):
+        y = layers.Conv2D(filters, spec.kernel, padding=spec.padding,
+                          name=f"conv{i + 1}")(x)
+        if spec.batchnorm:
+            y = layers.BatchNormalization(name=f"bn{i + 1}")(y)
+        if i in skips:
+            y = layers.Add(name=f"add{i + 1}")([y, x])
+        x = activation()(y)
+        if i in spec.pool_after:
+            x = layers.MaxPooling2D(2)(x)
+    x = layers.Flatten()(x)
+    for j, units in enumerate(spec.dense):
+        x = activation()(layers.Dense(units, name=f"dense{j + 1}")(x))
+        if spec.dropout:
+            x = layers.Dropout(spec.dropout)(x)
+    outputs = layers.Dense(10, activation="softmax" if softmax else None, name="output")(x)
+    return keras.Model(inputs, outputs, name=spec.name)
+
+
 # --------------------------------------------------------------------- PyTorch
 
 
@@ -172,20 +235,77 @@ def _torch_activation(name: str):
     }[name]()
 
 
+def _torch_bn(filters: int):
+    from torch import nn
+
+    # Keras' defaults: momentum 0.99 (PyTorch counts 1 - that), eps 1e-3
+    return nn.BatchNorm2d(filters, eps=1e-3, momentum=0.01)
+
+
+_RESIDUAL_CLASS = None
+
+
+def _residual_class():
+    """The PyTorch module of one residual conv layer, made on first use (so that
+    importing this module does not import torch); ``models.ResidualConv`` names it,
+    so whole models pickle."""
+    global _RESIDUAL_CLASS
+    if _RESIDUAL_CLASS is None:
+        from torch import nn
+
+        class ResidualConv(nn.Module):
+            """``act(bn(conv(x)) + x)``: ``bn`` is ``nn.Identity`` without batchnorm."""
+
+            def __init__(self, channels: int, kernel: int, activation: str,
+                         batchnorm: bool):
+                super().__init__()
+                self.conv = nn.Conv2d(channels, channels, kernel, padding=kernel // 2)
+                self.bn = _torch_bn(channels) if batchnorm else nn.Identity()
+                self.act = _torch_activation(activation)
+
+            def forward(self, x):
+                return self.act(self.bn(self.conv(x)) + x)
+
+        ResidualConv.__module__ = __name__
+        ResidualConv.__qualname__ = "ResidualConv"
+        _RESIDUAL_CLASS = ResidualConv
+    return _RESIDUAL_CLASS
+
+
+def __getattr__(name):
+    if name == "ResidualConv":
+        return _residual_class()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def _residual_block(channels: int, spec: CNNSpec):
+    """``act(bn(conv(x)) + x)`` as one module (``bn`` only with batchnorm)."""
+    return _residual_class()(channels, spec.kernel, spec.activation, spec.batchnorm)
+
+
 def torch_model(model: str | CNNSpec = "seed000", **changes):
     """The network as a ``torch.nn.Sequential`` (NCHW input ``(N, 1, 28, 28)``) that
-    returns logits (``nn.CrossEntropyLoss`` applies the softmax)."""
+    returns logits (``nn.CrossEntropyLoss`` applies the softmax).
+
+    With ``residual=True`` each conv layer with a skip connection is one module
+    ``block{i}`` holding ``conv``, ``bn`` and ``act`` (so its weight is
+    ``block{i}.conv.weight``); the other layers keep the plain names."""
     from torch import nn
 
     spec = get_spec(model, **changes)
     stack: list[tuple[str, nn.Module]] = []
     channels = 1
+    skips = spec.skip_layers()
     for i, filters in enumerate(spec.convs):
+        if i in skips:
+            stack.append((f"block{i + 1}", _residual_block(filters, spec)))
+            if i in spec.pool_after:
+                stack.append((f"pool{i + 1}", nn.MaxPool2d(2)))
+            continue
         padding = spec.kernel // 2 if spec.padding == "same" else 0
         stack.append((f"conv{i + 1}", nn.Conv2d(channels, filters, spec.kernel, padding=padding)))
         if spec.batchnorm:
-            # Keras' defaults: momentum 0.99 (PyTorch counts 1 - that), eps 1e-3
-            stack.append((f"bn{i + 1}", nn.BatchNorm2d(filters, eps=1e-3, momentum=0.01)))
+            stack.append((f"bn{i + 1}", _torch_bn(filters)))
         stack.append((f"act{i + 1}", _torch_activation(spec.activation)))
         if i in spec.pool_after:
             stack.append((f"pool{i + 1}", nn.MaxPool2d(2)))
@@ -215,13 +335,21 @@ def port_keras_weights(keras_net, torch_net) -> None:
     first dense layer sees the flattened feature map: Keras flattens NHWC in
     (height, width, channel) order, PyTorch flattens NCHW in (channel, height, width)
     order, so that layer's input columns must be permuted as well.
+    Residual specs work too: ``block{i}.conv`` and ``block{i}.bn`` receive Keras'
+    ``conv{i}`` and ``bn{i}``.
     """
+    import re
+
     import numpy as np
     import torch
 
     spec = torch_net.spec
     h, w, c = spec.feature_shape()
     modules = dict(torch_net.named_modules())
+    for name, module in list(modules.items()):
+        found = re.fullmatch(r"block(\d+)\.(conv|bn)", name)
+        if found:
+            modules[f"{found[2]}{found[1]}"] = module
     first_dense = True
     with torch.no_grad():
         for layer in keras_net.layers:

@@ -178,3 +178,99 @@ def test_results_record_round_trip(tmp_path, monkeypatch):
     with pytest.raises(ValueError, match="fraction"):
         results.record_result(chapter="05", model="m", framework="k", seed=0, quick=False,
                               test_accuracy=99.2)
+
+
+# ------------------------------------------------------- residual specs (chapter 10)
+
+RESIDUAL = dict(convs=(8, 8, 8), padding="same", pool_after=(0, 2), dense=(16,),
+                dropout=0.0)
+
+
+def test_residual_is_off_by_default_and_plain_layer_names_are_unchanged():
+    torch = pytest.importorskip("torch")
+    assert models.MODELS["seed000"].residual is False
+    assert models.MODELS["seed000"].skip_layers() == ()
+    names = [name for name, _ in models.torch_model("seed000").named_children()]
+    assert names == ["conv1", "act1", "pool1", "conv2", "act2", "pool2", "flatten",
+                     "dense1", "dense_act1", "dropout1", "output"]
+    assert not any(isinstance(m, torch.nn.Module) and type(m).__name__ == "ResidualConv"
+                   for m in models.torch_model("seed003").modules())
+
+
+def test_skip_layers_are_those_that_keep_their_channels():
+    spec = models.get_spec("seed000", **RESIDUAL, residual=True)
+    assert spec.skip_layers() == (1, 2)  # the first layer turns 1 channel into 8
+    mixed = spec.with_(convs=(8, 16, 16, 32))
+    assert mixed.skip_layers() == (2,)
+    assert spec.with_(convs=(1, 4), pool_after=(0,)).skip_layers() == (0,)  # 1 -> 1 channel keeps its shape
+
+
+@pytest.mark.parametrize("batchnorm", [False, True])
+def test_residual_models_have_the_plain_parameter_count(batchnorm):
+    torch = pytest.importorskip("torch")
+    pytest.importorskip("keras")
+    plain = models.get_spec("seed000", **RESIDUAL, batchnorm=batchnorm)
+    spec = plain.with_(residual=True)
+    expected = models.count_params(plain)
+    # conv1 80, conv2 and conv3 584 each, dense 7*7*8*16 + 16, output 170, BN 2*8 a layer
+    assert models.count_params(spec) == expected == 7_706 + (48 if batchnorm else 0)
+    net = models.torch_model(spec)
+    assert sum(p.numel() for p in net.parameters()) == expected
+    assert [n for n, _ in net.named_children()][:6] == (
+        ["conv1", "bn1", "act1", "pool1", "block2", "block3"] if batchnorm
+        else ["conv1", "act1", "pool1", "block2", "block3", "pool3"])
+    assert net(torch.zeros(2, 1, 28, 28)).shape == (2, 10)
+    k_net = models.keras_model(spec)  # count_params() would add BN's moving statistics
+    assert sum(int(np.prod(w.shape)) for w in k_net.trainable_weights) == expected
+
+
+def test_residual_block_adds_its_input_before_the_activation():
+    torch = pytest.importorskip("torch")
+    spec = models.get_spec("seed000", **RESIDUAL, residual=True, activation="tanh")
+    block = models.torch_model(spec).block2
+    assert isinstance(block, models.ResidualConv)
+    x = torch.randn(2, 8, 14, 14)
+    with torch.no_grad():
+        np.testing.assert_allclose(block(x).numpy(), torch.tanh(block.conv(x) + x).numpy(),
+                                   rtol=1e-6)
+        block.conv.weight.zero_()
+        block.conv.bias.zero_()
+        np.testing.assert_allclose(block(x).numpy(), torch.tanh(x).numpy(), rtol=1e-6)
+
+
+@pytest.mark.parametrize("batchnorm", [False, True])
+def test_ported_keras_weights_give_the_same_logits_for_residual_specs(batchnorm):
+    torch = pytest.importorskip("torch")
+    pytest.importorskip("keras")
+    spec = models.get_spec("seed000", **RESIDUAL, residual=True, batchnorm=batchnorm)
+    k_net, t_net = models.keras_model(spec, softmax=False), models.torch_model(spec)
+    assert {"add2", "add3"} <= {layer.name for layer in k_net.layers}
+    models.port_keras_weights(k_net, t_net)
+    x = np.random.default_rng(1).random((4, 28, 28), dtype=np.float32)
+    k_logits = k_net.predict(x[..., None], verbose=0)
+    t_net.eval()
+    with torch.no_grad():
+        t_logits = t_net(torch.from_numpy(x)[:, None]).numpy()
+    np.testing.assert_allclose(t_logits, k_logits, atol=1e-4)
+
+
+def test_residual_models_pickle_whole():
+    torch = pytest.importorskip("torch")
+    import io
+
+    net = models.torch_model("seed000", **RESIDUAL, residual=True)
+    buffer = io.BytesIO()
+    torch.save(net, buffer)
+    buffer.seek(0)
+    again = torch.load(buffer, weights_only=False)
+    x = torch.randn(1, 1, 28, 28)
+    with torch.no_grad():
+        assert torch.equal(net.eval()(x), again.eval()(x))
+
+
+def test_residual_specs_that_cannot_skip_are_rejected():
+    with pytest.raises(ValueError, match="residual=True needs padding='same'"):
+        models.get_spec("seed000", convs=(8, 8), residual=True)
+    with pytest.raises(ValueError, match=r"no conv layer has as many filters as its "
+                                         r"input has channels \(convs=\(32, 64\)\)"):
+        models.get_spec("seed000", padding="same", residual=True)
