@@ -153,7 +153,8 @@ def evaluate(model, batches, loss_fn, device):
 
 def fit(model, train_batches, val_batches, optimizer, *, epochs: int, device,
         loss_fn=None, scheduler=None, progress: bool = True, verbose: bool = True,
-        channels_last: bool = True):
+        channels_last: bool = True, patience: int | None = None,
+        restore_best: bool = True, min_delta: float = 0.0):
     """Train for ``epochs`` and return the history: per-epoch ``loss``, ``accuracy``,
     ``val_loss``, ``val_accuracy`` and ``seconds`` (Keras' names, so the same plots
     serve both frameworks). ``scheduler.step()`` runs after every epoch.
@@ -163,11 +164,26 @@ def fit(model, train_batches, val_batches, optimizer, *, epochs: int, device,
     faster on this book's CNNs; ``benchmarks/epoch_throughput.py`` measures it. A
     model whose ``forward`` flattens with ``x.view(...)`` cannot take that layout:
     use ``torch.flatten(x, 1)`` there, or pass ``channels_last=False``.
+
+    Early stopping (chapter 11), off by default: with ``patience=k`` training stops
+    after ``k`` epochs in a row whose ``val_loss`` is not below the best so far by
+    more than ``min_delta``; with ``restore_best=True`` the model then gets back the
+    weights of its best epoch. The history then also holds ``best_epoch`` (1-based)
+    and ``stopped_early`` (a bool); its per-epoch lists cover the epochs that ran.
     """
+    import copy
+
     import torch
 
     if epochs < 1:
         raise ValueError(f"epochs must be at least 1, got {epochs}")
+    if patience is not None and (isinstance(patience, bool) or not isinstance(patience, int)
+                                 or patience < 1):
+        raise ValueError(f"patience must be None (no early stopping) or a whole number "
+                         f">= 1 of epochs, got {patience!r}")
+    if not min_delta >= 0:
+        raise ValueError(f"min_delta must be >= 0, got {min_delta!r}")
+    best_loss, best_epoch, best_state, stopped = float("inf"), 0, None, False
     loss_fn = loss_fn or torch.nn.CrossEntropyLoss()
     model.to(device, memory_format=torch.channels_last if channels_last else None)
     history = {"loss": [], "accuracy": [], "val_loss": [], "val_accuracy": [], "seconds": []}
@@ -193,6 +209,24 @@ def fit(model, train_batches, val_batches, optimizer, *, epochs: int, device,
             if verbose:
                 print(f"epoch {epoch:2d}/{epochs}  loss {loss:.4f}  acc {acc:.4f}  "
                       f"val_loss {val_loss:.4f}  val_acc {val_acc:.4f}  ({seconds:.1f} s)")
+            if patience is None:
+                continue
+            if val_loss < best_loss - min_delta:
+                best_loss, best_epoch = val_loss, epoch
+                if restore_best:
+                    best_state = copy.deepcopy(model.state_dict())
+            elif epoch - best_epoch >= patience:
+                stopped = epoch < epochs
+                break
+        if patience is not None:
+            if restore_best and best_state is not None:
+                model.load_state_dict(best_state)
+            history["best_epoch"], history["stopped_early"] = best_epoch, stopped
+            if verbose:
+                what = "stopped early" if stopped else "ran every epoch"
+                kept = "restored" if restore_best else "kept the last epoch, not"
+                print(f"early stopping: {what}; {kept} the best epoch "
+                      f"({best_epoch}, val_loss {best_loss:.4f})")
     finally:
         if channels_last:  # hand the model back in the usual layout
             model.to(memory_format=torch.contiguous_format)
