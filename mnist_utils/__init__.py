@@ -9,12 +9,16 @@ only inside the functions that need them, so ``import mnist_utils`` stays fast.
 - :mod:`mnist_utils.plots`   -- saving and showing figures, training curves (ch. 02, 05, 07)
 - :mod:`mnist_utils.files`   -- atomic file writes (ch. 02)
 - :mod:`mnist_utils.numpy_cnn` -- a CNN from scratch in NumPy, forward and backward (ch. 04)
-- :mod:`mnist_utils.models`  -- the articles' CNNs in Keras and PyTorch from one spec (ch. 05-06)
+- :mod:`mnist_utils.models`  -- the articles' CNNs in Keras and PyTorch from one spec;
+  BatchNorm and residual variants (ch. 05-06, 10)
 - :mod:`mnist_utils.training` -- a plain PyTorch loop and fast in-memory batches (ch. 06)
 - :mod:`mnist_utils.metrics` -- accuracy intervals, confusion, calibration (ch. 05-07)
 - :mod:`mnist_utils.inference` -- your own digit images in MNIST form, and predicting them (ch. 07)
 - :mod:`mnist_utils.results` -- the record of every measured run (ch. 05)
 - :mod:`mnist_utils.diagnostics` -- per-layer gradient norms (ch. 09-10)
+- :mod:`mnist_utils.transfer` -- task split, label budgets, freezing, LoRA adapters (ch. 08)
+- :mod:`mnist_utils.depth`   -- the depth study's networks (ch. 10)
+- :mod:`mnist_utils.augment` -- batched, seeded affine augmentation on tensors (ch. 11)
 - :mod:`mnist_utils.studies` -- choosing a study's configurations, summarising its runs (ch. 08-11)
 
 The framework-specific modules (models, training) are imported as
