@@ -19,6 +19,7 @@ only inside the functions that need them, so ``import mnist_utils`` stays fast.
 - :mod:`mnist_utils.transfer` -- task split, label budgets, freezing, LoRA adapters (ch. 08)
 - :mod:`mnist_utils.depth`   -- the depth study's networks (ch. 10)
 - :mod:`mnist_utils.augment` -- batched, seeded affine augmentation on tensors (ch. 11)
+- :mod:`mnist_utils.draw`    -- draw a digit with the mouse, live probabilities (ch. 12)
 - :mod:`mnist_utils.studies` -- choosing a study's configurations, summarising its runs (ch. 08-11)
 
 The framework-specific modules (models, training) are imported as
