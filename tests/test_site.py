@@ -18,7 +18,7 @@ import pytest
 pytestmark = pytest.mark.site
 
 ROOT = Path(__file__).resolve().parent.parent
-SITE = Path(os.environ.get("MNIST_BOOK_SITE") or ROOT / "_build" / "quick" / "_build" / "html")
+SITE = Path(os.environ.get("MNIST_BOOK_SITE") or ROOT / "_build" / "quick" / "_build" / "html").resolve()
 PAGES_WITH_DIAGRAMS = ["book/intro.html", "chapters/01_concepts.html", "chapters/02_mnist_data.html"]
 PAGES_WITH_MATH = ["chapters/01_concepts.html", "chapters/02_mnist_data.html",
                    "chapters/03_conv_pool_softmax_math.html"]
