@@ -53,12 +53,19 @@ def test_every_activation_builds_in_both(activation):
 @pytest.mark.parametrize("changes", [dict(batchnorm=True), dict(activation="leaky_relu"),
                                      dict(convs=(8, 8, 16), padding="same", pool_after=(1, 2))])
 def test_ported_keras_weights_give_the_same_logits(changes):
-    torch = pytest.importorskip("torch")
+    pytest.importorskip("torch")
     pytest.importorskip("keras")
     spec = models.get_spec("seed000", **changes)
-    k_net, t_net = models.keras_model(spec, softmax=False), models.torch_model(spec)
+    assert_port_gives_same_logits(models.keras_model(spec, softmax=False),
+                                  models.torch_model(spec))
+
+
+def assert_port_gives_same_logits(k_net, t_net, seed=0):
+    """Copy the Keras weights into the PyTorch net; both must give the same logits."""
+    import torch
+
     models.port_keras_weights(k_net, t_net)
-    x = np.random.default_rng(0).random((4, 28, 28), dtype=np.float32)
+    x = np.random.default_rng(seed).random((4, 28, 28), dtype=np.float32)
     k_logits = k_net.predict(x[..., None], verbose=0)
     t_net.eval()
     with torch.no_grad():
@@ -240,18 +247,12 @@ def test_residual_block_adds_its_input_before_the_activation():
 
 @pytest.mark.parametrize("batchnorm", [False, True])
 def test_ported_keras_weights_give_the_same_logits_for_residual_specs(batchnorm):
-    torch = pytest.importorskip("torch")
+    pytest.importorskip("torch")
     pytest.importorskip("keras")
     spec = models.get_spec("seed000", **RESIDUAL, residual=True, batchnorm=batchnorm)
     k_net, t_net = models.keras_model(spec, softmax=False), models.torch_model(spec)
     assert {"add2", "add3"} <= {layer.name for layer in k_net.layers}
-    models.port_keras_weights(k_net, t_net)
-    x = np.random.default_rng(1).random((4, 28, 28), dtype=np.float32)
-    k_logits = k_net.predict(x[..., None], verbose=0)
-    t_net.eval()
-    with torch.no_grad():
-        t_logits = t_net(torch.from_numpy(x)[:, None]).numpy()
-    np.testing.assert_allclose(t_logits, k_logits, atol=1e-4)
+    assert_port_gives_same_logits(k_net, t_net, seed=1)
 
 
 def test_residual_models_pickle_whole():
