@@ -12,6 +12,7 @@ sliced into shuffled batches.
 
 from __future__ import annotations
 
+import math
 import time
 
 import numpy as np
@@ -118,8 +119,12 @@ def _progress(iterable, enabled: bool, desc: str):
     return tqdm(iterable, desc=desc, leave=False)
 
 
-def train_epoch(model, batches, optimizer, loss_fn, device, *, progress=False, desc="train"):
-    """One pass over ``batches``; returns mean loss and accuracy on them."""
+def train_epoch(model, batches, optimizer, loss_fn, device, *, progress=False, desc="train",
+                scheduler=None):
+    """One pass over ``batches``; returns mean loss and accuracy on them.
+
+    ``scheduler``, if given, is stepped after every batch: the per-step schedules of
+    chapter 12 (``torch.optim.lr_scheduler.OneCycleLR``) need that."""
     model.train()
     total_loss, correct, seen = 0.0, 0, 0
     for images, labels in _progress(batches, progress, desc):
@@ -129,6 +134,8 @@ def train_epoch(model, batches, optimizer, loss_fn, device, *, progress=False, d
         loss = loss_fn(logits, labels)
         loss.backward()
         optimizer.step()
+        if scheduler is not None:
+            scheduler.step()
         total_loss += loss.item() * len(labels)
         correct += (logits.argmax(1) == labels).sum().item()
         seen += len(labels)
@@ -154,10 +161,13 @@ def evaluate(model, batches, loss_fn, device):
 def fit(model, train_batches, val_batches, optimizer, *, epochs: int, device,
         loss_fn=None, scheduler=None, progress: bool = True, verbose: bool = True,
         channels_last: bool = True, patience: int | None = None,
-        restore_best: bool = True, min_delta: float = 0.0):
+        restore_best: bool = True, min_delta: float = 0.0, scheduler_step: str = "epoch"):
     """Train for ``epochs`` and return the history: per-epoch ``loss``, ``accuracy``,
     ``val_loss``, ``val_accuracy`` and ``seconds`` (Keras' names, so the same plots
-    serve both frameworks). ``scheduler.step()`` runs after every epoch.
+    serve both frameworks). ``scheduler.step()`` runs after every epoch, or after every
+    batch with ``scheduler_step="batch"`` (chapter 12's one-cycle schedule).
+    ``val_batches=None`` skips the evaluation after each epoch (its entries are then
+    NaN); early stopping needs it.
 
     ``channels_last=True`` stores the conv weights in NHWC order in memory (the
     tensors keep their NCHW shape), which oneDNN's CPU convolutions run about 1.3x
@@ -183,6 +193,11 @@ def fit(model, train_batches, val_batches, optimizer, *, epochs: int, device,
                          f">= 1 of epochs, got {patience!r}")
     if not min_delta >= 0:
         raise ValueError(f"min_delta must be >= 0, got {min_delta!r}")
+    if scheduler_step not in ("epoch", "batch"):
+        raise ValueError(f"scheduler_step must be 'epoch' or 'batch', got {scheduler_step!r}")
+    if patience is not None and val_batches is None:
+        raise ValueError("early stopping (patience=...) watches the validation loss: "
+                         "pass val_batches")
     best_loss, best_epoch, best_state, stopped = float("inf"), 0, None, False
     loss_fn = loss_fn or torch.nn.CrossEntropyLoss()
     model.to(device, memory_format=torch.channels_last if channels_last else None)
@@ -191,8 +206,10 @@ def fit(model, train_batches, val_batches, optimizer, *, epochs: int, device,
         for epoch in range(1, epochs + 1):
             start = time.perf_counter()
             try:
-                loss, acc = train_epoch(model, train_batches, optimizer, loss_fn, device,
-                                        progress=progress, desc=f"epoch {epoch}/{epochs}")
+                loss, acc = train_epoch(
+                    model, train_batches, optimizer, loss_fn, device, progress=progress,
+                    desc=f"epoch {epoch}/{epochs}",
+                    scheduler=scheduler if scheduler_step == "batch" else None)
             except RuntimeError as error:
                 if channels_last and "view size is not compatible" in str(error):
                     raise RuntimeError(
@@ -200,15 +217,18 @@ def fit(model, train_batches, val_batches, optimizer, *, epochs: int, device,
                         "map; flatten with torch.flatten(x, 1) (or .reshape) instead, or "
                         "call fit(..., channels_last=False)") from error
                 raise
-            if scheduler is not None:
+            if scheduler is not None and scheduler_step == "epoch":
                 scheduler.step()
             seconds = time.perf_counter() - start
-            val_loss, val_acc = evaluate(model, val_batches, loss_fn, device)
+            val_loss, val_acc = (evaluate(model, val_batches, loss_fn, device)
+                                 if val_batches is not None else (math.nan, math.nan))
             for key, value in zip(history, (loss, acc, val_loss, val_acc, seconds)):
                 history[key].append(value)
             if verbose:
+                val = (f"val_loss {val_loss:.4f}  val_acc {val_acc:.4f}  "
+                       if val_batches is not None else "")
                 print(f"epoch {epoch:2d}/{epochs}  loss {loss:.4f}  acc {acc:.4f}  "
-                      f"val_loss {val_loss:.4f}  val_acc {val_acc:.4f}  ({seconds:.1f} s)")
+                      f"{val}({seconds:.1f} s)")
             if patience is None:
                 continue
             if val_loss < best_loss - min_delta:
