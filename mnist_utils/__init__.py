@@ -11,7 +11,8 @@ only inside the functions that need them, so ``import mnist_utils`` stays fast.
 - :mod:`mnist_utils.numpy_cnn` -- a CNN from scratch in NumPy, forward and backward (ch. 04)
 - :mod:`mnist_utils.models`  -- the articles' CNNs in Keras and PyTorch from one spec;
   BatchNorm and residual variants (ch. 05-06, 10)
-- :mod:`mnist_utils.training` -- a plain PyTorch loop and fast in-memory batches (ch. 06)
+- :mod:`mnist_utils.training` -- a plain PyTorch loop and fast in-memory batches (ch. 06);
+  per-batch schedules (ch. 12)
 - :mod:`mnist_utils.metrics` -- accuracy intervals, confusion, calibration (ch. 05-07)
 - :mod:`mnist_utils.inference` -- your own digit images in MNIST form, and predicting them (ch. 07)
 - :mod:`mnist_utils.results` -- the record of every measured run (ch. 05)
@@ -21,6 +22,7 @@ only inside the functions that need them, so ``import mnist_utils`` stays fast.
 - :mod:`mnist_utils.augment` -- batched, seeded affine augmentation on tensors (ch. 11)
 - :mod:`mnist_utils.draw`    -- draw a digit with the mouse, live probabilities (ch. 12)
 - :mod:`mnist_utils.studies` -- choosing a study's configurations, summarising its runs (ch. 08-11)
+- :mod:`mnist_utils.speed`   -- the race to 99%, the peers' recipes, ensembles and TTA (ch. 12)
 
 The framework-specific modules (models, training) are imported as
 ``from mnist_utils import models``; they load PyTorch/TensorFlow only when called.

@@ -1,0 +1,148 @@
+"""Chapter 12's recipes, test-time augmentation and ensembles, and the per-batch
+scheduler of ``training.fit``."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from mnist_utils import load_splits, speed, training
+
+torch = pytest.importorskip("torch")
+
+
+@pytest.fixture(scope="module")
+def small():
+    return load_splits(5000, 0, fit=2000, test=500)
+
+
+def test_fast_net_shape_parameters_and_crop():
+    net = speed.fast_net().eval()
+    assert sum(p.numel() for p in net.parameters()) == 29_178
+    images = torch.randn(3, 1, 28, 28)
+    assert net(images).shape == (3, 10)
+    # the two-pixel frame is cropped away: changing it changes nothing
+    framed = images.clone()
+    framed[..., :2, :] = 5.0
+    framed[..., :, -2:] = -5.0
+    with torch.no_grad():
+        torch.testing.assert_close(net(framed), net(images))
+    # without the crop the same layers see 28 x 28 and end with 64 x 3 x 3 as well
+    assert speed.fast_net(crop=0)(images).shape == (3, 10)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"crop": 7}, "crop must be 0-6"),
+    ({"widths": (16, 32)}, "three positive channel counts"),
+    ({"widths": (16, 0, 64)}, "three positive channel counts"),
+])
+def test_fast_net_rejects_bad_shapes(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        speed.fast_net(**kwargs)
+
+
+def test_peer_networks_have_their_published_sizes():
+    assert sum(p.numel() for p in speed.pytorch_examples_net().parameters()) == 1_199_882
+    assert speed.keras_io_net().count_params() == 34_826
+
+
+def test_book_recipe_is_reproducible_and_reports_its_race(small):
+    runs = [speed.book_recipe(small.x_fit, small.y_fit, small.x_test, small.y_test,
+                              seed=3, lr=0.05, device="cpu") for _ in range(2)]
+    first, second = runs
+    assert first.accuracy == second.accuracy
+    assert 0.5 < first.accuracy < 1  # learned something from 2,000 images
+    assert first.train_images == 2_000
+    assert first.reached == (first.accuracy >= 0.99)
+    assert first.history == [(1, first.seconds, first.accuracy)]
+    assert "test" in first.summary() and "did not reach 99.0%" in first.summary()
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"target": 0}, "target is a test accuracy"),
+    ({"target": 99}, "target is a test accuracy"),
+    ({"epochs": 0}, "whole number >= 1"),
+])
+def test_book_recipe_rejects_bad_settings_before_training(small, kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        speed.book_recipe(small.x_fit, small.y_fit, small.x_test, small.y_test, **kwargs)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"train_limit": 0}, "train_limit must be None"),
+    ({"test_limit": 2.5}, "test_limit must be None"),
+    ({"max_epochs": True}, "whole number >= 1"),
+])
+def test_pytorch_examples_recipe_rejects_bad_settings(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        speed.pytorch_examples_recipe(**kwargs)
+
+
+def test_pytorch_examples_recipe_stops_at_its_target():
+    result = speed.pytorch_examples_recipe(train_limit=640, test_limit=200, target=0.01,
+                                           max_epochs=3, device="cpu", verbose=False)
+    assert result.reached and result.epochs == 1 and len(result.history) == 1
+    assert result.train_images == 640
+
+
+def test_keras_io_recipe_stops_at_its_target(small):
+    result = speed.keras_io_recipe(small.x_fit[:600], small.y_fit[:600], small.x_test,
+                                   small.y_test, target=0.01, max_epochs=3, verbose=False)
+    assert result.reached and result.epochs == 1
+    assert result.train_images == 540  # validation_split=0.1 keeps the last 60
+    never = speed.keras_io_recipe(small.x_fit[:600], small.y_fit[:600], small.x_test,
+                                  small.y_test, target=1.0, max_epochs=2, verbose=False)
+    assert not never.reached and never.epochs == 2
+    assert [h[0] for h in never.history] == [1, 2]
+
+
+def test_tta_without_shifts_is_the_softmax_and_shifts_are_exact_translations():
+    from mnist_utils.augment import BACKGROUND
+
+    torch.manual_seed(0)
+    net = speed.fast_net(crop=0).eval()
+    images = torch.randn(6, 1, 28, 28)
+    images[..., -1] = BACKGROUND  # so shifting right by one pixel equals rolling
+    with torch.no_grad():
+        plain = torch.softmax(net(images), 1).numpy()
+        rolled = torch.softmax(net(torch.roll(images, 1, dims=3)), 1).numpy()
+    np.testing.assert_allclose(speed.tta_probabilities(net, images, shifts=((0, 0),)),
+                               plain, rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(speed.tta_probabilities(net, images, shifts=((1, 0),)),
+                               rolled, rtol=1e-4, atol=1e-6)
+    assert not np.allclose(plain, rolled)
+    both = speed.tta_probabilities(net, images, shifts=((0, 0), (1, 0)))
+    np.testing.assert_allclose(both, (plain + rolled) / 2, rtol=1e-4, atol=1e-6)
+
+
+def test_ensemble_of_one_model_twice_is_that_model():
+    torch.manual_seed(1)
+    net = speed.fast_net().eval()
+    images = torch.randn(4, 1, 28, 28)
+    single = speed.tta_probabilities(net, images)
+    np.testing.assert_allclose(speed.ensemble_probabilities([net, net], images,
+                                                            shifts=speed.TTA_SHIFTS),
+                               single, rtol=1e-6)
+    with pytest.raises(ValueError, match="at least one model"):
+        speed.ensemble_probabilities([], images)
+    with pytest.raises(ValueError, match="at least one"):
+        speed.tta_probabilities(net, images, shifts=())
+
+
+def test_fit_steps_a_per_batch_scheduler_and_can_skip_validation(small):
+    images, labels = training.to_tensors(small.x_fit[:256], small.y_fit[:256])
+    net = speed.fast_net()
+    optimizer = torch.optim.SGD(net.parameters(), lr=0.1)
+    scheduler = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=0.1, total_steps=8)
+    history = training.fit(net, training.TensorBatches(images, labels, 64), None, optimizer,
+                           epochs=2, device="cpu", scheduler=scheduler,
+                           scheduler_step="batch", progress=False, verbose=False)
+    assert scheduler.last_epoch == 8  # 4 batches x 2 epochs
+    assert all(math.isnan(v) for v in history["val_accuracy"])
+    with pytest.raises(ValueError, match="scheduler_step must be 'epoch' or 'batch'"):
+        training.fit(net, [], None, optimizer, epochs=1, device="cpu",
+                     scheduler_step="step")
+    with pytest.raises(ValueError, match="pass val_batches"):
+        training.fit(net, [], None, optimizer, epochs=1, device="cpu", patience=2)
