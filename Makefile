@@ -4,6 +4,7 @@
 #   make lab    JupyterLab on the chapters
 #   make rerun NB=chapters/02_mnist_data.ipynb PARAMS="-p SEED 1"   (papermill into runs/)
 #   python -m mnist_utils.sweep NB -p NAME v1,v2 ...                 (a grid of runs)
+#   make benchmark   this machine's speed: epoch throughput, time to 99%, the book's runtime
 
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -17,10 +18,11 @@ NB ?=
 PARAMS ?=
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help setup vendor data book test unit notebooks site site-check lab rerun chromium clean
+.PHONY: help setup vendor data book test unit notebooks site site-check lab rerun chromium clean \
+        benchmark
 
 help:
-	@sed -n "2,6p" Makefile
+	@sed -n "2,7p" Makefile
 
 # --- set-up -----------------------------------------------------------------------
 $(DEPS_STAMP): requirements.txt requirements-dev.txt requirements-data.txt pyproject.toml
@@ -79,6 +81,12 @@ lab: setup data
 rerun: $(DEPS_STAMP)
 	@test -n "$(NB)" || { echo 'usage: make rerun NB=chapters/NN_name.ipynb PARAMS="-p NAME value"'; exit 2; }
 	$(PY) -m mnist_utils.sweep "$(NB)" $(PARAMS) --out runs --timestamp
+
+# --- benchmarks (not tests: they print this machine's figures) ------------------------
+benchmark: setup data
+	$(PY) benchmarks/epoch_throughput.py
+	$(PY) benchmarks/time_to_99.py
+	$(PY) benchmarks/book_runtime.py
 
 clean:
 	rm -rf _build .vendor runs figures

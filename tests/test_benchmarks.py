@@ -1,0 +1,61 @@
+"""The benchmark scripts' options and reports (the timings themselves are not tested)."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import pytest
+
+BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
+
+
+def load(name):
+    spec = importlib.util.spec_from_file_location(f"bench_{name}", BENCHMARKS / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--target", "99"], "--target is a test accuracy"),
+    (["--book-runs", "0"], "--book-runs must be at least 1"),
+    (["--threads", "0"], "--threads must be at least 1"),
+])
+def test_time_to_99_rejects_bad_options(argv, message, capsys):
+    with pytest.raises(SystemExit) as stop:
+        load("time_to_99").parse_args(argv)
+    assert stop.value.code == 2
+    assert message in capsys.readouterr().err
+
+
+def test_epoch_throughput_rejects_a_bad_limit(capsys):
+    with pytest.raises(SystemExit):
+        load("epoch_throughput").parse_args(["--limit", "0"])
+    assert "--limit must be between 1 and 60000" in capsys.readouterr().err
+
+
+def test_book_runtime_reports_totals_and_unbuilt_chapters(capsys):
+    runtime = load("book_runtime")
+    names = [path.stem for path in runtime.chapters()]
+    assert names[0].startswith("01_") and len(names) >= 12
+    built = {name: 60.0 for name in names}
+    built[names[-1]] = None
+    runtime.report({"full": built})
+    out = capsys.readouterr().out
+    assert f"{names[-1]}" in out and "not built" in out
+    whole = next(line for line in out.splitlines() if line.startswith("whole book"))
+    assert whole.split()[-2] == f"{len(names) - 1:.1f}"  # minutes: one per built chapter
+    assert f"no figure for 1 chapter(s) ({names[-1]})" in out
+
+
+def test_book_runtime_without_a_build_has_no_figures(monkeypatch, tmp_path):
+    runtime = load("book_runtime")
+    monkeypatch.setitem(runtime.CACHES, "full", tmp_path / "missing")
+    assert set(runtime.from_cache("full").values()) == {None}
+
+
+def test_book_runtime_rejects_a_bad_timeout(capsys):
+    with pytest.raises(SystemExit):
+        load("book_runtime").main(["--timeout", "0"])
+    assert "--timeout must be at least 1 second" in capsys.readouterr().err
