@@ -97,10 +97,16 @@ def test_results_page_lists_this_builds_models_with_working_links(site):
     html = (site / "book/results.html").read_text(encoding="utf-8")
     assert "from 0 recorded runs" not in html, "the results page ran before the chapters"
     for chapter in ("05_keras_baseline", "06_pytorch_reimplementation",
-                    "07_evaluation_and_inference"):
+                    "07_evaluation_and_inference", "12_best_model_and_speed"):
         href = f"../chapters/{chapter}.html"
         assert f'href="{href}"' in html, f"no row links to {chapter}"
         assert (site / "book" / href).resolve().is_file()
     rows = re.findall(r"<td>(\d\d\.\d\d)%</td>", html)
     assert len(rows) >= 5, f"expected a test accuracy per model, found {rows}"
     assert "99.41%" in html  # the article's claim is quoted next to the measurements
+    for recipe in ("book (fast_net)", "pytorch/examples", "keras.io"):
+        assert f"<td>{recipe}<br>" in html, f"chapter 12's race has no row for {recipe}"
+    # the execution-time table lists every chapter of the build
+    table = html[html.index("how-long-each-page-took-to-execute"):]
+    assert "Run Time (s)" in table
+    assert "chapters/12_best_model_and_speed" in table
