@@ -16,6 +16,7 @@ which is how the tests and the static pages exercise it.
 from __future__ import annotations
 
 import html
+import importlib.util
 import os
 
 import numpy as np
@@ -91,12 +92,14 @@ def probability_bars(probabilities) -> str:
 
 def widgets_available() -> tuple[bool, str]:
     """Whether a drawing board can work here, and if not, why."""
-    try:
-        import ipycanvas  # noqa: F401
-        import ipywidgets  # noqa: F401
-    except ImportError as error:
-        return False, (f"the drawing board needs ipywidgets and ipycanvas ({error}); "
-                       "install the book's requirements (pip install -r requirements.txt)")
+    # find_spec, not import: importing ipycanvas creates a widget, and a notebook that
+    # holds widget state makes its HTML page load the widget scripts from a CDN
+    missing = [name for name in ("ipywidgets", "ipycanvas")
+               if importlib.util.find_spec(name) is None]
+    if missing:
+        return False, (f"the drawing board needs ipywidgets and ipycanvas ({', '.join(missing)} "
+                       "missing); install the book's requirements "
+                       "(pip install -r requirements.txt)")
     # Jupyter Server starts each notebook's kernel with JPY_SESSION_NAME set; a build
     # or a test run (nbclient, papermill, nbval) has no front end to draw in.
     if not os.environ.get("JPY_SESSION_NAME"):

@@ -85,3 +85,18 @@ def test_the_board_is_built_where_widgets_can_show(monkeypatch, small_model):
     # force=True builds it even without a front end (for other widget-aware tools)
     monkeypatch.delenv("JPY_SESSION_NAME")
     assert draw.draw_digit(small_model, force=True) is not None
+
+
+def test_checking_for_widgets_creates_no_widget():
+    """Importing ipycanvas creates a widget, whose state would make the static page
+    load widget scripts from a CDN; the availability check must not import it."""
+    import os
+    import subprocess
+    import sys
+
+    code = ("import sys; from mnist_utils import draw; ok, why = draw.widgets_available(); "
+            "print('ipycanvas' in sys.modules, 'ipywidgets' in sys.modules, ok)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         env={k: v for k, v in os.environ.items()
+                              if k != "JPY_SESSION_NAME"}, check=True).stdout.split()
+    assert out == ["False", "False", "False"]
