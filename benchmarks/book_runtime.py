@@ -118,6 +118,9 @@ def main(argv=None) -> int:
     print(f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}\n")
     report(columns)
     print("\nThe build caches are in _build/ (full: make book; quick: make test or make site).")
+    if args.execute and None in columns[f"{args.execute} (now)"].values():
+        print("Some chapters failed to execute (see above).", file=sys.stderr)
+        return 1
     return 0
 
 

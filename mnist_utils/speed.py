@@ -60,6 +60,8 @@ class RaceResult:
     reached: bool
     train_images: int
     history: list[tuple[int, float, float]] = field(default_factory=list)
+    #: the trained network, when the recipe hands it back (``book_recipe`` does)
+    model: object = field(default=None, repr=False, compare=False)
 
     def summary(self) -> str:
         verdict = (f"reached {self.target:.1%} after {self.epochs} epoch(s)" if self.reached
@@ -135,7 +137,7 @@ def book_recipe(x_train, y_train, x_test, y_test, *, seed: int = 0, epochs: int 
     ``channels_last`` layout. The schedule is planned for the whole run, so the model
     is only evaluated at its end. For ablations, ``model_fn`` builds another network
     and ``one_cycle=False`` keeps the learning rate at ``lr`` throughout. The trained
-    model is returned as the result's ``model`` attribute.
+    model is the result's ``model``.
     """
     import torch
 
@@ -163,10 +165,8 @@ def book_recipe(x_train, y_train, x_test, y_test, *, seed: int = 0, epochs: int 
                       == np.asarray(y_test)).mean())
     seconds = time.perf_counter() - start
     model.to(memory_format=torch.contiguous_format)
-    result = RaceResult(name, target, seconds, epochs, accuracy,
-                        accuracy >= target, len(labels), [(epochs, seconds, accuracy)])
-    result.model = model
-    return result
+    return RaceResult(name, target, seconds, epochs, accuracy, accuracy >= target,
+                      len(labels), [(epochs, seconds, accuracy)], model=model)
 
 
 # ------------------------------------------------------- pytorch/examples' recipe
