@@ -26,7 +26,7 @@ import statistics
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-from mnist_utils import load_mnist, load_splits, speed, torch_device
+from mnist_utils import load_splits, speed, torch_device
 from mnist_utils.runtime import import_tensorflow
 
 TARGET_SECONDS = 15.0  # the book's goal for its own recipe on a 2-core CPU
@@ -69,29 +69,19 @@ def main(argv=None) -> int:
     print(f"target: {args.target:.1%} test accuracy\n", flush=True)
 
     splits = load_splits(5_000, args.seed)
-    book = []
-    for seed in range(args.seed, args.seed + args.book_runs):
-        result = speed.book_recipe(splits.x_fit, splits.y_fit, splits.x_test, splits.y_test,
-                                   seed=seed, target=args.target, device=device)
-        print(f"seed {seed}: {result.summary()}", flush=True)
-        book.append(result)
-    peers = []
-    if not args.skip_pytorch_examples:
-        peers.append(speed.pytorch_examples_recipe(target=args.target, device=device))
-        print(peers[-1].summary(), flush=True)
-    if not args.skip_keras:
-        (x_train, y_train), (x_test, y_test) = load_mnist()
-        peers.append(speed.keras_io_recipe(x_train, y_train, x_test, y_test, seed=args.seed,
-                                           target=args.target))
-        print(peers[-1].summary(), flush=True)
+    peers = [name for name, skip in (("pytorch_examples", args.skip_pytorch_examples),
+                                     ("keras_io", args.skip_keras)) if not skip]
+    results = speed.race(splits.x_fit, splits.y_fit, splits.x_test, splits.y_test,
+                         seeds=range(args.seed, args.seed + args.book_runs), peers=peers,
+                         target=args.target, device=device)
+    table = speed.race_table(results)
+    print()
+    print(table.to_string(index=False))
 
+    book = [r for r in results if speed.is_book(r)]
+    peers = [r for r in results if not speed.is_book(r)]
     median = statistics.median(r.seconds for r in book)
     reached = sum(r.reached for r in book)
-    print(f"\n{'recipe':18s} {'seconds':>9s} {'epochs':>7s} {'test acc':>9s} "
-          f"{'reached':>8s} {'x book':>7s}")
-    for r in [*book, *peers]:
-        print(f"{r.recipe:18s} {r.seconds:9.1f} {r.epochs:7d} {r.accuracy:9.2%} "
-              f"{'yes' if r.reached else 'NO':>8s} {r.seconds / median:7.1f}")
     print(f"\nbook's recipe: median {median:.1f} s over {len(book)} run(s), reached the "
           f"target in {reached} of them")
     met = reached == len(book) and max(r.seconds for r in book) <= TARGET_SECONDS

@@ -23,14 +23,18 @@ def test_fast_net_shape_parameters_and_crop():
     assert sum(p.numel() for p in net.parameters()) == 29_178
     images = torch.randn(3, 1, 28, 28)
     assert net(images).shape == (3, 10)
-    # the two-pixel frame is cropped away: changing it changes nothing
+    # by default every pixel counts: changing the outer frame changes the output
     framed = images.clone()
     framed[..., :2, :] = 5.0
     framed[..., :, -2:] = -5.0
     with torch.no_grad():
-        torch.testing.assert_close(net(framed), net(images))
-    # without the crop the same layers see 28 x 28 and end with 64 x 3 x 3 as well
-    assert speed.fast_net(crop=0)(images).shape == (3, 10)
+        assert not torch.allclose(net(framed), net(images))
+    # with crop=2 the two-pixel frame is cut away, so changing it changes nothing,
+    # and the network still ends on 64 x 3 x 3 with the same parameters
+    cropped = speed.fast_net(crop=2).eval()
+    assert sum(p.numel() for p in cropped.parameters()) == 29_178
+    with torch.no_grad():
+        torch.testing.assert_close(cropped(framed), cropped(images))
 
 
 @pytest.mark.parametrize("kwargs, message", [
@@ -50,14 +54,15 @@ def test_peer_networks_have_their_published_sizes():
 
 def test_book_recipe_is_reproducible_and_reports_its_race(small):
     runs = [speed.book_recipe(small.x_fit, small.y_fit, small.x_test, small.y_test,
-                              seed=3, lr=0.05, device="cpu") for _ in range(2)]
+                              seed=3, lr=0.05, epochs=2, device="cpu") for _ in range(2)]
     first, second = runs
     assert first.accuracy == second.accuracy
-    assert 0.5 < first.accuracy < 1  # learned something from 2,000 images
+    assert 0.8 < first.accuracy < 1  # learned something from 2 x 15 batches
     assert first.train_images == 2_000
     assert first.reached == (first.accuracy >= 0.99)
-    assert first.history == [(1, first.seconds, first.accuracy)]
-    assert "test" in first.summary() and "did not reach 99.0%" in first.summary()
+    assert first.history == [(2, first.seconds, first.accuracy)]
+    assert "test" in first.summary() and "did not reach 99.0% in 2" in first.summary()
+    assert first.params == 29_178 and first.seed == 3
 
 
 @pytest.mark.parametrize("kwargs, message", [
@@ -95,6 +100,7 @@ def test_keras_io_recipe_stops_at_its_target(small):
     never = speed.keras_io_recipe(small.x_fit[:600], small.y_fit[:600], small.x_test,
                                   small.y_test, target=1.0, max_epochs=2, verbose=False)
     assert not never.reached and never.epochs == 2
+    assert never.params == 34_826 and never.seed == 0
     assert [h[0] for h in never.history] == [1, 2]
 
 
@@ -146,3 +152,45 @@ def test_fit_steps_a_per_batch_scheduler_and_can_skip_validation(small):
                      scheduler_step="step")
     with pytest.raises(ValueError, match="pass val_batches"):
         training.fit(net, [], None, optimizer, epochs=1, device="cpu", patience=2)
+
+
+def test_race_runs_the_book_per_seed_then_the_peers_and_tabulates_them(small):
+    results = speed.race(small.x_fit, small.y_fit, small.x_test, small.y_test,
+                         seeds=(4, 5), peers=("keras_io",), lr=0.05, device="cpu",
+                         peer_train=600, peer_max_epochs=1, verbose=False)
+    assert [(r.recipe, r.seed) for r in results] == [
+        ("book (fast_net)", 4), ("book (fast_net)", 5), ("keras.io", 4)]
+    assert [speed.is_book(r) for r in results] == [True, True, False]
+    assert results[2].train_images == 540  # keras.io's validation_split keeps 90%
+    again = speed.book_recipe(small.x_fit, small.y_fit, small.x_test, small.y_test,
+                              seed=5, lr=0.05, device="cpu")
+    assert again.accuracy == results[1].accuracy  # the race adds nothing to a run
+
+    table = speed.race_table(results)
+    assert list(table["parameters"]) == [29_178, 29_178, 34_826]
+    assert list(table["test accuracy"]) == [f"{100 * r.accuracy:.2f}%" for r in results]
+    median = float(np.median([r.seconds for r in results[:2]]))
+    assert list(table["× book (median)"]) == [round(r.seconds / median, 1) for r in results]
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"peers": ("pytorch",)}, r"unknown peer recipe\(s\) \['pytorch'\]: choose from "
+                              "pytorch_examples, keras_io"),
+    ({"seeds": ()}, "at least one seed"),
+    ({"target": 99}, "target is a test accuracy"),
+    ({"peer_train": 0}, "peer_train must be None"),
+    ({"peer_max_epochs": 0}, "whole number >= 1"),
+])
+def test_race_rejects_bad_options_before_training(kwargs, message, monkeypatch):
+    def no_training(*args, **kwargs):
+        raise AssertionError("the race started before checking its options")
+
+    monkeypatch.setattr(speed, "book_recipe", no_training)
+    with pytest.raises(ValueError, match=message):
+        speed.race(None, None, None, None, **kwargs)
+
+
+def test_race_table_needs_a_run_of_the_book():
+    peer = speed.RaceResult("keras.io", 0.99, 10.0, 1, 0.99, True, 540)
+    with pytest.raises(ValueError, match="at least one run of the book's recipe"):
+        speed.race_table([peer])
