@@ -36,6 +36,7 @@ __all__ = [
     "numerical_gradient",
     "relative_error",
     "softmax",
+    "torch_twin",
     "train_epoch",
 ]
 
@@ -355,6 +356,31 @@ def build_cnn(filters=16, kernel_size=5, image_size=28, n_classes=10, *,
         Flatten(),
         Dense(filters * pooled * pooled, n_classes, rng=rng, dtype=dtype),
     ])
+
+
+def torch_twin(model):
+    """The PyTorch twin of a :func:`build_cnn` model, holding the same weights.
+
+    ``nn.Conv2d.weight`` has ``Conv2D``'s (F, C, k, k) layout and copies as it is;
+    ``nn.Linear.weight`` is (out, in), the transpose of ``Dense``'s (in, out). The
+    twin has the NumPy model's dtype (float32 or float64). Chapter 4 compares the
+    two networks' logits and gradients.
+    """
+    import torch
+    from torch import nn
+
+    conv, dense = model.layers[0], model.layers[4]
+    n_filters, n_channels, k, _ = conv.params["W"].shape
+    net = nn.Sequential(
+        nn.Conv2d(n_channels, n_filters, k), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Flatten(), nn.Linear(*dense.params["W"].shape),
+    ).to(torch.from_numpy(conv.params["W"]).dtype)
+    with torch.no_grad():
+        net[0].weight.copy_(torch.from_numpy(conv.params["W"]))
+        net[0].bias.copy_(torch.from_numpy(conv.params["b"]))
+        net[4].weight.copy_(torch.from_numpy(dense.params["W"].T))
+        net[4].bias.copy_(torch.from_numpy(dense.params["b"]))
+    return net
 
 
 # ------------------------------------------------------------- training

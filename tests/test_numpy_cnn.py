@@ -246,22 +246,6 @@ def test_training_lowers_the_loss_and_is_seeded():
 # ----------------------------------------------------------------- PyTorch
 
 
-def _torch_twin(model, torch):
-    """nn.Sequential with the NumPy model's weights, in float64."""
-    conv, dense = model.layers[0], model.layers[4]
-    f, c, k, _ = conv.params["W"].shape
-    net = torch.nn.Sequential(
-        torch.nn.Conv2d(c, f, k), torch.nn.ReLU(), torch.nn.MaxPool2d(2),
-        torch.nn.Flatten(), torch.nn.Linear(*dense.params["W"].shape),
-    ).double()
-    with torch.no_grad():
-        net[0].weight.copy_(torch.from_numpy(conv.params["W"]))
-        net[0].bias.copy_(torch.from_numpy(conv.params["b"]))
-        net[4].weight.copy_(torch.from_numpy(dense.params["W"].T))
-        net[4].bias.copy_(torch.from_numpy(dense.params["b"]))
-    return net
-
-
 def test_same_weights_give_the_same_logits_loss_and_gradients_in_torch():
     torch = pytest.importorskip("torch")
     rng = _rng(7)
@@ -271,7 +255,7 @@ def test_same_weights_give_the_same_logits_loss_and_gradients_in_torch():
         a += 0.05 * rng.standard_normal(a.shape)
     x = np.maximum(rng.standard_normal((6, 1, 14, 14)), 0)
     y = rng.integers(0, 10, 6)
-    net = _torch_twin(model, torch)
+    net = nc.torch_twin(model)
 
     xt = torch.from_numpy(x).requires_grad_()
     logits_t = net(xt)
@@ -297,7 +281,7 @@ def test_sgd_with_momentum_matches_torch_optim_sgd():
     torch = pytest.importorskip("torch")
     rng = _rng(8)
     model = nc.build_cnn(2, 3, image_size=8, seed=3, dtype=np.float64)
-    net = _torch_twin(model, torch)
+    net = nc.torch_twin(model)
     opt = nc.SGD(model, lr=0.1, momentum=0.9)
     opt_t = torch.optim.SGD(net.parameters(), lr=0.1, momentum=0.9)
     for _ in range(3):
