@@ -53,7 +53,10 @@ class TensorBatches:
 
     Iterating gives ``(images, labels)`` batches like a ``DataLoader`` does; with
     ``shuffle=True`` the order is drawn from a generator seeded with ``seed`` plus
-    the epoch number, so a run is reproducible and every epoch differs.
+    the epoch number, so a run is reproducible and every epoch differs. The epoch
+    number lives in the object and keeps counting across ``fit`` calls, so that
+    training on continues with new orders; to train another model on the same
+    orders, make a new ``TensorBatches`` (or set ``epoch = 0``).
     """
 
     def __init__(self, images, labels, batch_size: int = 128, *, shuffle: bool = False,

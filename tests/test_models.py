@@ -128,6 +128,23 @@ def test_tensor_batches_cover_every_sample_once():
         training.TensorBatches(torch.arange(10), torch.arange(9))
 
 
+def test_tensor_batches_shuffle_anew_each_epoch_and_replay_from_epoch_zero():
+    torch = pytest.importorskip("torch")
+
+    def order(batches):
+        return torch.cat([b for b, _ in batches]).tolist()
+
+    batches = training.TensorBatches(torch.arange(50), torch.arange(50), 8, shuffle=True,
+                                     seed=3)
+    first, second = order(batches), order(batches)
+    assert first != second and batches.epoch == 2
+    fresh = training.TensorBatches(torch.arange(50), torch.arange(50), 8, shuffle=True,
+                                   seed=3)
+    assert order(fresh) == first
+    batches.epoch = 0
+    assert order(batches) == first
+
+
 def test_to_tensors_normalises_and_checks_shape():
     pytest.importorskip("torch")
     images = training.to_tensors(np.array([[[0] * 28] * 28, [[255] * 28] * 28], np.uint8))
