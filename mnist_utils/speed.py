@@ -131,7 +131,8 @@ def fast_net(widths: tuple[int, int, int] = (16, 32, 64), crop: int = 0):
     size = 28 - 2 * crop
     size = (size - 1) // 2 + 1  # stride-2 convolution, padding 1
     size = size // 2 // 2       # two 2 x 2 max-pools
-    layers = [("crop", nn.ZeroPad2d(-crop))]  # negative padding removes pixels
+    # negative padding removes pixels; with crop 0 there is no layer to print
+    layers = [("crop", nn.ZeroPad2d(-crop))] if crop else []
     channels = 1
     for i, width in enumerate(widths, start=1):
         layers.append((f"conv{i}", nn.Conv2d(channels, width, 3, stride=2 if i == 1 else 1,

@@ -21,6 +21,7 @@ def small():
 def test_fast_net_shape_parameters_and_crop():
     net = speed.fast_net().eval()
     assert sum(p.numel() for p in net.parameters()) == 29_178
+    assert "crop" not in dict(net.named_children())  # no do-nothing layer by default
     images = torch.randn(3, 1, 28, 28)
     assert net(images).shape == (3, 10)
     # by default every pixel counts: changing the outer frame changes the output
