@@ -31,15 +31,34 @@ class SweepError(ValueError):
 
 
 def notebook_parameters(notebook: Path) -> dict:
-    """Name -> default value of the notebook's ``parameters`` cell."""
-    import papermill
+    """Name -> default value of the notebook's ``parameters`` cell.
+
+    The cell is read with :mod:`ast`, not papermill's inspector, which skips any
+    line it cannot parse (one with ``=`` in its comment, say) and would make that
+    parameter look unknown. Only literal assignments count as parameters.
+    """
+    import nbformat
 
     if not notebook.is_file():
         raise SweepError(f"no such notebook: {notebook}")
-    found = papermill.inspect_notebook(str(notebook))
-    if not found:
+    cells = [c for c in nbformat.read(notebook, as_version=4).cells
+             if c.cell_type == "code" and "parameters" in c.metadata.get("tags", [])]
+    if not cells:
         raise SweepError(f"{notebook} has no cell tagged 'parameters'")
-    return {name: ast.literal_eval(info["default"]) for name, info in found.items()}
+    try:
+        tree = ast.parse(cells[0].source)
+    except SyntaxError as error:
+        raise SweepError(f"the parameters cell of {notebook.name} is not valid Python: "
+                         f"{error}") from None
+    defaults = {}
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 \
+                and isinstance(node.targets[0], ast.Name):
+            try:
+                defaults[node.targets[0].id] = ast.literal_eval(node.value)
+            except ValueError:
+                continue  # a computed value is not something to override
+    return defaults
 
 
 def parse_value(text: str):

@@ -48,6 +48,13 @@ def test_first_code_cell_is_the_parameters_cell(path):
         assert isinstance(node, ast.Assign), "the parameters cell holds assignments only"
         assigned[node.targets[0].id] = ast.literal_eval(node.value)  # literals only
     assert assigned.get("QUICK", "missing") is None, "QUICK = None must be a parameter"
+    # papermill's inspector (papermill --help-notebook) skips lines it cannot parse,
+    # such as one with '=' in its comment: every parameter must reach it
+    import papermill
+
+    seen = {name: ast.literal_eval(info["default"])
+            for name, info in papermill.inspect_notebook(str(path)).items()}
+    assert seen == assigned, f"papermill reads {sorted(seen)}, the cell sets {sorted(assigned)}"
     assert isinstance(assigned.get("SEED"), int), "SEED must be a parameter"
     setup = "".join(code[1]["source"])
     assert "setup_chapter(" in setup, "the second code cell calls setup_chapter(...)"

@@ -48,6 +48,27 @@ def test_plan_checks_names_and_types(notebook):
         sweep.plan(notebook.with_name("missing.ipynb"), [])
 
 
+def test_parameters_are_read_from_the_cell_even_where_papermill_skips_a_line(tmp_path):
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell("SEED = 0\nMEMBERS = 3  # seeds = members\n"
+                                     "LIMIT = 2 ** 10\nQUICK = None")
+    cell.metadata["tags"] = ["parameters"]
+    nb.cells = [cell]
+    path = tmp_path / "chapter.ipynb"
+    nbformat.write(nb, path)
+    # LIMIT is computed, not a literal: nothing to override, so not a parameter
+    assert sweep.notebook_parameters(path) == {"SEED": 0, "MEMBERS": 3, "QUICK": None}
+    assert sweep.plan(path, [("MEMBERS", "1,2")]) == [{"MEMBERS": 1}, {"MEMBERS": 2}]
+    cell.source = "SEED = = 0"
+    nbformat.write(nb, path)
+    with pytest.raises(SweepError, match="parameters cell of chapter.ipynb is not valid Python"):
+        sweep.plan(path, [("SEED", "1")])
+    cell.metadata["tags"] = []
+    nbformat.write(nb, path)
+    with pytest.raises(SweepError, match="has no cell tagged 'parameters'"):
+        sweep.plan(path, [])
+
+
 def test_two_configuration_sweep_runs_then_skips(notebook, tmp_path):
     out = tmp_path / "runs"
     rows = sweep.run_sweep(notebook, [("SEED", "1,2")], out=out, progress=False)
