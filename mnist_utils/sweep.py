@@ -41,7 +41,12 @@ def notebook_parameters(notebook: Path) -> dict:
 
     if not notebook.is_file():
         raise SweepError(f"no such notebook: {notebook}")
-    cells = [c for c in nbformat.read(notebook, as_version=4).cells
+    try:
+        read = nbformat.read(notebook, as_version=4)
+    except Exception as error:  # not JSON, or not a notebook's JSON
+        raise SweepError(f"{notebook} cannot be read as a notebook ({error}); give the "
+                         "path of a chapter's .ipynb file") from None
+    cells = [c for c in read.cells
              if c.cell_type == "code" and "parameters" in c.metadata.get("tags", [])]
     if not cells:
         raise SweepError(f"{notebook} has no cell tagged 'parameters'")

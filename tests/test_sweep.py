@@ -67,6 +67,9 @@ def test_parameters_are_read_from_the_cell_even_where_papermill_skips_a_line(tmp
     nbformat.write(nb, path)
     with pytest.raises(SweepError, match="has no cell tagged 'parameters'"):
         sweep.plan(path, [])
+    path.write_text("SEED = 0\n")  # a script, not a notebook
+    with pytest.raises(SweepError, match="cannot be read as a notebook"):
+        sweep.plan(path, [])
 
 
 def test_two_configuration_sweep_runs_then_skips(notebook, tmp_path):
