@@ -1,4 +1,4 @@
-"""Time one training epoch of the seed000 CNN four ways (chapter 6).
+"""Time one training epoch of the article000 CNN four ways (chapter 6).
 
 (a)  article 004's data path: ``torchvision.datasets.MNIST`` with ``ToTensor()`` and
      ``Normalize`` (MNIST's mean and std), through a shuffled ``DataLoader``;
@@ -8,7 +8,7 @@
      ``channels_last`` memory format;
 (c)  Keras: ``model.fit(..., epochs=1, verbose=0)`` on the images scaled to [0, 1].
 
-All four train the same network (``models "seed000"``, 225,034 parameters) with Adam
+All four train the same network (``models "article000"``, 225,034 parameters) with Adam
 (learning rate 0.001) and cross-entropy, with the same batch size. (a), (b) and (b+) run
 the same loop (``training.train_epoch``): (a) and (b) differ only in how the batches are
 made, (b) and (b+) only in the memory layout.
@@ -76,11 +76,11 @@ def data_only(batches, max_batches: int) -> float:
 
 
 def torch_epoch(batches, warmup, args, device, channels_last=False) -> float:
-    """Seconds for one epoch over ``batches`` of a fresh seed000 (after warm-up steps)."""
+    """Seconds for one epoch over ``batches`` of a fresh article000 (after warm-up steps)."""
     import torch
 
     seed_everything(args.seed, frameworks=("torch",))
-    net = models.torch_model("seed000").to(device)
+    net = models.torch_model("article000").to(device)
     if channels_last:
         net = net.to(memory_format=torch.channels_last)
     optimizer = torch.optim.Adam(net.parameters(), lr=1e-3)
@@ -96,11 +96,11 @@ def torch_epoch(batches, warmup, args, device, channels_last=False) -> float:
 
 
 def keras_epoch(x, y, args) -> float:
-    """Seconds for one ``model.fit`` epoch of seed000 in Keras (after warm-up steps)."""
+    """Seconds for one ``model.fit`` epoch of article000 in Keras (after warm-up steps)."""
     import keras
 
     seed_everything(args.seed, frameworks=("tensorflow",))
-    net = models.keras_model("seed000")
+    net = models.keras_model("article000")
     net.compile(optimizer=keras.optimizers.Adam(learning_rate=1e-3),
                 loss="sparse_categorical_crossentropy")
     images = (x[..., None] / 255).astype("float32")
@@ -125,7 +125,7 @@ def main(argv=None) -> int:
     print(f"Python {platform.python_version()}, torch {torch.__version__}, "
           f"{os.cpu_count()} CPUs, torch threads {torch.get_num_threads()}, "
           f"device {device}, load average {load:.1f}")
-    print(f"one epoch of seed000 on {args.limit:,} training images, "
+    print(f"one epoch of article000 on {args.limit:,} training images, "
           f"batch size {args.batch_size}, Adam 1e-3\n")
 
     (x_train, y_train), _ = load_mnist()

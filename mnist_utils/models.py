@@ -8,12 +8,12 @@ articles' models are named specs:
 ========== ===================================================================== ==========
 name       layers                                                                parameters
 ========== ===================================================================== ==========
-seed000    Conv32 3x3, pool, Conv64 3x3, pool, Dense128, Dropout 0.5, Dense10     225,034
-seed003    Conv32 3x3, pool, Conv64 3x3, pool, Conv64 3x3, Dense64, Dense10        93,322
-seed004    Conv32 5x5, pool, Conv64 5x5, pool, Dense1024, Dense10               1,111,946
+article000    Conv32 3x3, pool, Conv64 3x3, pool, Dense128, Dropout 0.5, Dense10     225,034
+article003    Conv32 3x3, pool, Conv64 3x3, pool, Conv64 3x3, Dense64, Dense10        93,322
+article004    Conv32 5x5, pool, Conv64 5x5, pool, Dense1024, Dense10               1,111,946
 ========== ===================================================================== ==========
 
-(seed004 with the flatten size fixed: 64x4x4 = 1024, not the article's 64x5x5.)
+(article004 with the flatten size fixed: 64x4x4 = 1024, not the article's 64x5x5.)
 Activation and depth are parameters, for the studies of chapters 9 and 10.
 
 Residual connections (chapter 10). With ``residual=True`` a conv layer whose input and
@@ -115,14 +115,14 @@ class CNNSpec:
         return size, size, self.convs[-1]
 
     def with_(self, **changes) -> CNNSpec:
-        """A copy with some fields changed, e.g. ``MODELS["seed000"].with_(activation="tanh")``."""
+        """A copy with some fields changed, e.g. ``MODELS["article000"].with_(activation="tanh")``."""
         return replace(self, **changes)
 
 
 MODELS = {
-    "seed000": CNNSpec("seed000", convs=(32, 64), pool_after=(0, 1), dense=(128,), dropout=0.5),
-    "seed003": CNNSpec("seed003", convs=(32, 64, 64), pool_after=(0, 1), dense=(64,)),
-    "seed004": CNNSpec("seed004", convs=(32, 64), kernel=5, pool_after=(0, 1), dense=(1024,)),
+    "article000": CNNSpec("article000", convs=(32, 64), pool_after=(0, 1), dense=(128,), dropout=0.5),
+    "article003": CNNSpec("article003", convs=(32, 64, 64), pool_after=(0, 1), dense=(64,)),
+    "article004": CNNSpec("article004", convs=(32, 64), kernel=5, pool_after=(0, 1), dense=(1024,)),
 }
 
 
@@ -155,7 +155,7 @@ def count_params(spec: CNNSpec) -> int:
 # ----------------------------------------------------------------------- Keras
 
 
-def keras_model(model: str | CNNSpec = "seed000", *, softmax: bool = True, **changes):
+def keras_model(model: str | CNNSpec = "article000", *, softmax: bool = True, **changes):
     """The network as a ``keras.Sequential`` (NHWC input ``(28, 28, 1)``).
 
     ``softmax=True`` ends in a softmax, as the articles' Keras code does; ``False``
@@ -283,7 +283,7 @@ def _residual_block(channels: int, spec: CNNSpec):
     return _residual_class()(channels, spec.kernel, spec.activation, spec.batchnorm)
 
 
-def torch_model(model: str | CNNSpec = "seed000", **changes):
+def torch_model(model: str | CNNSpec = "article000", **changes):
     """The network as a ``torch.nn.Sequential`` (NCHW input ``(N, 1, 28, 28)``) that
     returns logits (``nn.CrossEntropyLoss`` applies the softmax).
 

@@ -166,7 +166,7 @@ def accuracy(model, images, labels, batch_size: int = 1000) -> float:
 # ----------------------------------------------------------- PyTorch models
 
 
-def task_model(spec="seed000", n_classes: int = 5):
+def task_model(spec="article000", n_classes: int = 5):
     """``models.torch_model(spec)`` with an ``n_classes``-way output layer."""
     from torch import nn
 
@@ -279,7 +279,7 @@ def set_adapters(model, enabled: bool):
     return len(found)
 
 
-def prepare(pretrained, method: str, *, spec="seed000", n_classes: int = 5,
+def prepare(pretrained, method: str, *, spec="article000", n_classes: int = 5,
             rank: int = 4, alpha: float | None = None):
     """The model a method starts from, ready to train. ``"scratch"`` builds a fresh
     network (seed first); every other method copies ``pretrained``, gives the copy a
@@ -309,7 +309,7 @@ def with_head(model, head):
 # ------------------------------------------------------------- Keras models
 
 
-def keras_task_model(spec="seed000", n_classes: int = 5):
+def keras_task_model(spec="article000", n_classes: int = 5):
     """``models.keras_model(spec)`` with an ``n_classes``-way output (logits)."""
     from .models import keras_model
 

@@ -127,7 +127,7 @@ def _tiny_run(epochs, **options):
     fit_set = training.to_tensors(x[:256], y[:256])
     val_set = training.to_tensors(x[256:512], y[256:512])
     torch.manual_seed(0)
-    net = models.torch_model(models.get_spec("seed000", convs=(4, 8), dense=(16,)))
+    net = models.torch_model(models.get_spec("article000", convs=(4, 8), dense=(16,)))
     # a large learning rate on 256 images overfits within a few epochs
     optimizer = torch.optim.Adam(net.parameters(), lr=0.02)
     history = training.fit(net, training.TensorBatches(*fit_set, 32, shuffle=True),

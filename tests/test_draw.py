@@ -47,7 +47,7 @@ def small_model():
     (x, y), _ = load_mnist()
     images, labels = training.to_tensors(x[:6000], y[:6000])
     torch.manual_seed(0)
-    net = models.torch_model(models.get_spec("seed000", convs=(16, 32), dense=(64,),
+    net = models.torch_model(models.get_spec("article000", convs=(16, 32), dense=(64,),
                                              dropout=0.0))
     training.fit(net, training.TensorBatches(images, labels, 64, shuffle=True, seed=0),
                  training.TensorBatches(images[:500], labels[:500], 500),

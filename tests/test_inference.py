@@ -321,7 +321,7 @@ def test_torch_model_round_trip_on_upscaled_mnist():
     torch.set_num_threads(1)  # tiny batches: one thread is faster on a busy machine
     try:
         torch.manual_seed(0)
-        spec = models.get_spec("seed000", convs=(8, 16), dense=(32,), dropout=0.0)
+        spec = models.get_spec("article000", convs=(8, 16), dense=(32,), dropout=0.0)
         net = models.torch_model(spec)
         batches = training.TensorBatches(
             *training.to_tensors(x_train[:2000], y_train[:2000]), batch_size=64,

@@ -9,7 +9,7 @@ import pytest
 
 from mnist_utils import metrics, models, results, training
 
-EXPECTED_PARAMS = {"seed000": 225_034, "seed003": 93_322, "seed004": 1_111_946}
+EXPECTED_PARAMS = {"article000": 225_034, "article003": 93_322, "article004": 1_111_946}
 
 
 @pytest.mark.parametrize("name, expected", EXPECTED_PARAMS.items())
@@ -35,17 +35,17 @@ def test_keras_builder_matches(name, expected):
     np.testing.assert_allclose(out.sum(axis=1), 1, rtol=1e-5)  # softmax output
 
 
-def test_seed000_shapes():
-    spec = models.MODELS["seed000"]
+def test_article000_shapes():
+    spec = models.MODELS["article000"]
     assert spec.feature_shape() == (5, 5, 64)
-    assert models.MODELS["seed004"].feature_shape() == (4, 4, 64)  # the article says 5x5
+    assert models.MODELS["article004"].feature_shape() == (4, 4, 64)  # the article says 5x5
 
 
 @pytest.mark.parametrize("activation", models.ACTIVATIONS)
 def test_every_activation_builds_in_both(activation):
     torch = pytest.importorskip("torch")
     pytest.importorskip("keras")
-    spec = models.get_spec("seed000", activation=activation)
+    spec = models.get_spec("article000", activation=activation)
     assert models.torch_model(spec)(torch.zeros(1, 1, 28, 28)).shape == (1, 10)
     assert models.keras_model(spec).count_params() == 225_034
 
@@ -55,7 +55,7 @@ def test_every_activation_builds_in_both(activation):
 def test_ported_keras_weights_give_the_same_logits(changes):
     pytest.importorskip("torch")
     pytest.importorskip("keras")
-    spec = models.get_spec("seed000", **changes)
+    spec = models.get_spec("article000", **changes)
     assert_port_gives_same_logits(models.keras_model(spec, softmax=False),
                                   models.torch_model(spec))
 
@@ -77,11 +77,11 @@ def test_bad_specs_are_rejected():
     with pytest.raises(ValueError, match="unknown model 'lenet'"):
         models.get_spec("lenet")
     with pytest.raises(ValueError, match="activation 'swish' is not one of"):
-        models.get_spec("seed000", activation="swish")
+        models.get_spec("article000", activation="swish")
     with pytest.raises(ValueError, match="shrink below 1x1"):
-        models.get_spec("seed000", convs=(8,) * 6, pool_after=(0, 1, 2, 3, 4, 5))
+        models.get_spec("article000", convs=(8,) * 6, pool_after=(0, 1, 2, 3, 4, 5))
     with pytest.raises(ValueError, match="pool_after"):
-        models.get_spec("seed000", pool_after=(5,))
+        models.get_spec("article000", pool_after=(5,))
 
 
 def test_training_loop_learns_a_tiny_subset(tmp_path):
@@ -91,7 +91,7 @@ def test_training_loop_learns_a_tiny_subset(tmp_path):
     (x, y), _ = load_mnist()
     images, labels = training.to_tensors(x[:512], y[:512])
     torch.manual_seed(0)
-    net = models.torch_model(models.get_spec("seed000", convs=(8, 16), dense=(32,), dropout=0.0))
+    net = models.torch_model(models.get_spec("article000", convs=(8, 16), dense=(32,), dropout=0.0))
     batches = training.TensorBatches(images, labels, 64, shuffle=True, seed=0)
     history = training.fit(net, batches, training.TensorBatches(images, labels, 256),
                            torch.optim.Adam(net.parameters(), 3e-3), epochs=3,
@@ -110,7 +110,7 @@ def test_training_is_reproducible_with_a_seed():
 
     def run():
         torch.manual_seed(1)
-        net = models.torch_model(models.get_spec("seed000", convs=(4, 8), dense=(16,)))
+        net = models.torch_model(models.get_spec("article000", convs=(4, 8), dense=(16,)))
         return training.fit(net, training.TensorBatches(images, labels, 32, shuffle=True, seed=1),
                             training.TensorBatches(images, labels, 256),
                             torch.optim.SGD(net.parameters(), 0.05), epochs=2,
@@ -186,14 +186,14 @@ def test_mistakes_and_calibration():
 
 def test_results_record_round_trip(tmp_path, monkeypatch):
     monkeypatch.setenv("MNIST_BOOK_RESULTS", str(tmp_path))
-    path = results.record_result(chapter="05", model="seed000", framework="keras", seed=0,
+    path = results.record_result(chapter="05", model="article000", framework="keras", seed=0,
                                  quick=False, test_accuracy=0.99, config={"epochs": 10},
                                  train_seconds=np.float64(12.5))
     assert json.loads(path.read_text())["train_seconds"] == 12.5
     # the same configuration overwrites; quick runs are kept apart
-    results.record_result(chapter="05", model="seed000", framework="keras", seed=0,
+    results.record_result(chapter="05", model="article000", framework="keras", seed=0,
                           quick=False, test_accuracy=0.98, config={"epochs": 10})
-    results.record_result(chapter="05", model="seed000", framework="keras", seed=0,
+    results.record_result(chapter="05", model="article000", framework="keras", seed=0,
                           quick=True, test_accuracy=0.5, config={"epochs": 1})
     table = results.load_results()
     assert len(table) == 1 and table.loc[0, "test_accuracy"] == 0.98
@@ -212,17 +212,17 @@ RESIDUAL = dict(convs=(8, 8, 8), padding="same", pool_after=(0, 2), dense=(16,),
 
 def test_residual_is_off_by_default_and_plain_layer_names_are_unchanged():
     torch = pytest.importorskip("torch")
-    assert models.MODELS["seed000"].residual is False
-    assert models.MODELS["seed000"].skip_layers() == ()
-    names = [name for name, _ in models.torch_model("seed000").named_children()]
+    assert models.MODELS["article000"].residual is False
+    assert models.MODELS["article000"].skip_layers() == ()
+    names = [name for name, _ in models.torch_model("article000").named_children()]
     assert names == ["conv1", "act1", "pool1", "conv2", "act2", "pool2", "flatten",
                      "dense1", "dense_act1", "dropout1", "output"]
     assert not any(isinstance(m, torch.nn.Module) and type(m).__name__ == "ResidualConv"
-                   for m in models.torch_model("seed003").modules())
+                   for m in models.torch_model("article003").modules())
 
 
 def test_skip_layers_are_those_that_keep_their_channels():
-    spec = models.get_spec("seed000", **RESIDUAL, residual=True)
+    spec = models.get_spec("article000", **RESIDUAL, residual=True)
     assert spec.skip_layers() == (1, 2)  # the first layer turns 1 channel into 8
     mixed = spec.with_(convs=(8, 16, 16, 32))
     assert mixed.skip_layers() == (2,)
@@ -233,7 +233,7 @@ def test_skip_layers_are_those_that_keep_their_channels():
 def test_residual_models_have_the_plain_parameter_count(batchnorm):
     torch = pytest.importorskip("torch")
     pytest.importorskip("keras")
-    plain = models.get_spec("seed000", **RESIDUAL, batchnorm=batchnorm)
+    plain = models.get_spec("article000", **RESIDUAL, batchnorm=batchnorm)
     spec = plain.with_(residual=True)
     expected = models.count_params(plain)
     # conv1 80, conv2 and conv3 584 each, dense 7*7*8*16 + 16, output 170, BN 2*8 a layer
@@ -250,7 +250,7 @@ def test_residual_models_have_the_plain_parameter_count(batchnorm):
 
 def test_residual_block_adds_its_input_before_the_activation():
     torch = pytest.importorskip("torch")
-    spec = models.get_spec("seed000", **RESIDUAL, residual=True, activation="tanh")
+    spec = models.get_spec("article000", **RESIDUAL, residual=True, activation="tanh")
     block = models.torch_model(spec).block2
     assert isinstance(block, models.ResidualConv)
     x = torch.randn(2, 8, 14, 14)
@@ -266,7 +266,7 @@ def test_residual_block_adds_its_input_before_the_activation():
 def test_ported_keras_weights_give_the_same_logits_for_residual_specs(batchnorm):
     pytest.importorskip("torch")
     pytest.importorskip("keras")
-    spec = models.get_spec("seed000", **RESIDUAL, residual=True, batchnorm=batchnorm)
+    spec = models.get_spec("article000", **RESIDUAL, residual=True, batchnorm=batchnorm)
     k_net, t_net = models.keras_model(spec, softmax=False), models.torch_model(spec)
     assert {"add2", "add3"} <= {layer.name for layer in k_net.layers}
     assert_port_gives_same_logits(k_net, t_net, seed=1)
@@ -276,7 +276,7 @@ def test_residual_models_pickle_whole():
     torch = pytest.importorskip("torch")
     import io
 
-    net = models.torch_model("seed000", **RESIDUAL, residual=True)
+    net = models.torch_model("article000", **RESIDUAL, residual=True)
     buffer = io.BytesIO()
     torch.save(net, buffer)
     buffer.seek(0)
@@ -288,7 +288,7 @@ def test_residual_models_pickle_whole():
 
 def test_residual_specs_that_cannot_skip_are_rejected():
     with pytest.raises(ValueError, match="residual=True needs padding='same'"):
-        models.get_spec("seed000", convs=(8, 8), residual=True)
+        models.get_spec("article000", convs=(8, 8), residual=True)
     with pytest.raises(ValueError, match=r"no conv layer has as many filters as its "
                                          r"input has channels \(convs=\(32, 64\)\)"):
-        models.get_spec("seed000", padding="same", residual=True)
+        models.get_spec("article000", padding="same", residual=True)

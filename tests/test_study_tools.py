@@ -52,7 +52,7 @@ def test_fit_in_channels_last_matches_the_usual_layout():
 
     def train(channels_last):
         torch.manual_seed(0)
-        net = models.torch_model(models.get_spec("seed000", convs=(4, 8), dense=(16,)))
+        net = models.torch_model(models.get_spec("article000", convs=(4, 8), dense=(16,)))
         history = training.fit(net, training.TensorBatches(images, labels, 64, shuffle=True),
                                training.TensorBatches(images, labels, 256),
                                torch.optim.SGD(net.parameters(), 0.05), epochs=2,
@@ -75,7 +75,7 @@ def test_gradient_norms_vanish_in_a_deep_sigmoid_stack():
     norms = {}
     for activation in ("relu", "sigmoid"):
         torch.manual_seed(0)
-        net = models.torch_model(models.get_spec("seed000", activation=activation, **deep))
+        net = models.torch_model(models.get_spec("article000", activation=activation, **deep))
         before = [p.grad for p in net.parameters()]
         norms[activation] = diagnostics.gradient_norms(net, images, labels)
         assert before == [p.grad for p in net.parameters()]  # .grad left untouched

@@ -10,8 +10,8 @@ from mnist_utils.runtime import ParameterError
 
 torch = pytest.importorskip("torch")
 
-N_HEAD = 128 * 5 + 5          # a 5-way head on seed000's 128 units
-N_ALL = 225_034 - 1290 + N_HEAD  # seed000 with a 5-way head
+N_HEAD = 128 * 5 + 5          # a 5-way head on article000's 128 units
+N_ALL = 225_034 - 1290 + N_HEAD  # article000 with a 5-way head
 
 
 def test_task_data_keeps_the_digits_and_renumbers_them():
@@ -71,7 +71,7 @@ def test_unknown_method_is_refused_with_the_choices():
 @pytest.fixture(scope="module")
 def pretrained():
     torch.manual_seed(0)
-    return transfer.task_model("seed000", 5)
+    return transfer.task_model("article000", 5)
 
 
 EXPECTED = {"scratch": N_ALL, "linear_probe": N_HEAD, "partial": 1600 * 128 + 128 + N_HEAD,
