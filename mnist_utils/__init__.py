@@ -5,7 +5,10 @@ docstring names the chapter that introduces it. TensorFlow and PyTorch are impor
 only inside the functions that need them, so ``import mnist_utils`` stays fast.
 
 - :mod:`mnist_utils.data`    -- MNIST, verified and cached; splits; torchvision files (ch. 02, 05)
-- :mod:`mnist_utils.runtime` -- parameters, quick mode, seeds, versions, device (ch. 02)
+- :mod:`mnist_utils.runtime` -- chapter set-up: quick mode, seeds, threads, versions, device;
+  recording and glueing a chapter's figures (ch. 02)
+- :mod:`mnist_utils.parameters` -- every chapter parameter's type, bounds and choices (ch. 02)
+- :mod:`mnist_utils.checks`  -- argument checks shared by every module (ch. 02)
 - :mod:`mnist_utils.plots`   -- saving and showing figures, training curves (ch. 02, 05, 07)
 - :mod:`mnist_utils.files`   -- atomic file writes (ch. 02)
 - :mod:`mnist_utils.numpy_cnn` -- a CNN from scratch in NumPy, forward and backward (ch. 04)
@@ -32,14 +35,14 @@ from .data import (MNISTUnavailableError, load_mnist, load_splits, prepare_torch
                    train_val_split)
 from .inference import predict_image, prepare_image
 from .plots import image_grid, save_and_show
-from .runtime import ParameterError, check_param, glue, seed_everything, setup_chapter, torch_device
+from .checks import ParameterError
+from .runtime import glue, seed_everything, setup_chapter, torch_device
 
 __version__ = "0.1.0"
 
 __all__ = [
     "MNISTUnavailableError",
     "ParameterError",
-    "check_param",
     "glue",
     "image_grid",
     "load_mnist",

@@ -1,17 +1,22 @@
-"""Chapter set-up: parameters, quick mode, seeds, versions and device (chapter 02).
+"""Chapter set-up: quick mode, seeds, threads, versions and device (chapter 02).
 
 Every chapter starts the same way. Its first code cell, tagged ``parameters`` for
-papermill, holds literal defaults; the next cell hands them to :func:`setup_chapter`,
-which checks them (before any slow work), resolves quick mode, seeds every random
-number generator and prints what the reader is running on::
+papermill, holds literal defaults; what each may be is declared once in
+:mod:`mnist_utils.parameters`. The next cell calls :func:`setup_chapter`, which finds
+the chapter's parameters, checks them (before any slow work), resolves quick mode,
+seeds every random number generator, sets the threads and prints what the reader is
+running on::
 
     SEED = 0
     EPOCHS = 10
     QUICK = None   # None: follow the environment variable MNIST_BOOK_QUICK
 
-    run = setup_chapter(seed=SEED, quick=QUICK, frameworks=("torch",),
-                        EPOCHS=(EPOCHS, int))
+    run = setup_chapter("05", frameworks=("torch",))
     epochs = run.pick(full=EPOCHS, quick=1)
+
+The returned :class:`ChapterRun` also does a chapter's bookkeeping: ``run.record``
+(one measured run), ``run.glue`` (several figures for the prose at once),
+``run.seeds`` and ``run.chosen``.
 """
 
 from __future__ import annotations
@@ -27,10 +32,11 @@ from pathlib import Path
 
 import numpy as np
 
+from .checks import ParameterError
+
 __all__ = [
     "ParameterError",
     "ChapterRun",
-    "check_param",
     "glue",
     "import_tensorflow",
     "project_root",
@@ -42,10 +48,6 @@ __all__ = [
 
 QUICK_ENV = "MNIST_BOOK_QUICK"
 FRAMEWORKS = ("torch", "tensorflow")
-
-
-class ParameterError(ValueError):
-    """A chapter parameter has the wrong type or value (raised before any work)."""
 
 
 def project_root() -> Path:
@@ -72,37 +74,6 @@ def resolve_quick(quick: bool | int | None) -> bool:
     if isinstance(quick, bool) or quick in (0, 1):
         return bool(quick)
     raise ParameterError(f"QUICK must be True, False or None, got {quick!r}")
-
-
-def check_param(name: str, value, kind=None, *, choices=None, minimum=None, maximum=None):
-    """Validate one notebook parameter and return it.
-
-    ``kind`` is a type or a tuple of types (``int`` also rejects ``True``/``False``;
-    ``float`` accepts ints); ``choices`` a collection of allowed values;
-    ``minimum``/``maximum`` inclusive bounds. The error names the parameter, the bad
-    value and what would be accepted.
-    """
-    if kind is not None:
-        kinds = kind if isinstance(kind, tuple) else (kind,)
-        if float in kinds:
-            kinds = (*kinds, int)
-        ok = isinstance(value, kinds) and not (
-            isinstance(value, bool) and bool not in kinds
-        )
-        if not ok:
-            names = " or ".join(k.__name__ for k in kinds if k is not type(None))
-            raise ParameterError(
-                f"{name} must be {names}, got {value!r} ({type(value).__name__}); "
-                f"with papermill pass e.g. -p {name} <value>"
-            )
-    if choices is not None and value not in choices:
-        allowed = ", ".join(repr(c) for c in choices)
-        raise ParameterError(f"{name}={value!r} is not one of: {allowed}")
-    if minimum is not None and value < minimum:
-        raise ParameterError(f"{name}={value!r} is below the minimum {minimum}")
-    if maximum is not None and value > maximum:
-        raise ParameterError(f"{name}={value!r} is above the maximum {maximum}")
-    return value
 
 
 def import_tensorflow():
@@ -151,7 +122,9 @@ def seed_everything(seed: int, frameworks=FRAMEWORKS) -> None:
     ``keras.utils.set_random_seed`` and op determinism, so that a seed gives the same
     metrics on a CPU. Frameworks are imported only when named here.
     """
-    check_param("SEED", seed, int, minimum=0)
+    from .checks import whole_number
+
+    whole_number("SEED", seed, minimum=0, error=ParameterError)
     random.seed(seed)
     np.random.seed(seed)
     os.environ["PYTHONHASHSEED"] = str(seed)
@@ -200,16 +173,62 @@ def _version(dist: str) -> str:
 
 @dataclass
 class ChapterRun:
-    """What :func:`setup_chapter` resolved: seed, quick mode, device, parameters."""
+    """What :func:`setup_chapter` resolved (chapter 02): the chapter, its checked
+    parameters, quick mode, seed and device, and the bookkeeping every chapter
+    does the same way (recording runs, glueing figures, choosing seeds)."""
 
     seed: int
     quick: bool
     device: str = "cpu"
     params: dict = field(default_factory=dict)
+    chapter: str = ""
 
     def pick(self, *, full, quick):
         """``full`` in the full run, ``quick`` in quick mode (CI)."""
         return quick if self.quick else full
+
+    def seeds(self, repeats: int, *, quick: int = 1) -> list[int]:
+        """``repeats`` consecutive seeds from the chapter's ``SEED`` (``quick`` of them
+        in quick mode): ``SEED=0, repeats=3`` gives ``[0, 1, 2]``."""
+        from .checks import whole_number
+
+        count = whole_number("the number of seeds", self.pick(full=repeats, quick=quick),
+                             minimum=1, error=ParameterError)
+        return list(range(self.seed, self.seed + count))
+
+    def chosen(self, name: str) -> list:
+        """The options a selection parameter names, in the declared order:
+        ``ACTIVATION = "relu,tanh"`` gives ``["relu", "tanh"]``, ``"all"`` every one."""
+        from . import parameters
+
+        declaration = parameters.declarations(self.chapter or "01", [name]).get(name)
+        if not isinstance(declaration, parameters.Selection):
+            raise KeyError(f"{name} is not a selection parameter of chapter {self.chapter}")
+        return declaration.pick(name, self.params[name])
+
+    def record(self, *, model: str, framework: str, test_accuracy: float,
+               seed: int | None = None, config: dict | None = None, **metrics) -> Path:
+        """Record one measured run in the results record (chapter 05), filling in the
+        chapter, the mode and (unless given) the chapter's seed."""
+        from .results import record_result
+
+        return record_result(chapter=self.chapter, model=model, framework=framework,
+                             seed=self.seed if seed is None else seed, quick=self.quick,
+                             test_accuracy=test_accuracy, config=config, **metrics)
+
+    def recorded(self, **settings):
+        """This chapter's recorded runs in this mode whose config matches ``settings``
+        (runs made by a sweep included), as a pandas DataFrame."""
+        from .results import load_results
+        from .studies import matching
+
+        return matching(load_results(self.quick, chapter=self.chapter), **settings)
+
+    def glue(self, **figures) -> None:
+        """Glue several figures for the prose at once: ``run.glue(n_train=5000, epochs=3)``
+        makes ``{glue:text}`n_train``` and ``{glue:text}`epochs``` available."""
+        for name, value in figures.items():
+            glue(name, value)
 
     def model_path(self, filename: str) -> Path:
         """Where a chapter saves a trained model: ``runs/models/<filename>`` in the
@@ -226,34 +245,45 @@ class ChapterRun:
         return folder / name
 
 
-def setup_chapter(
-    *, seed: int = 0, quick: bool | None = None, frameworks=(), verbose: bool = True, **params
-) -> ChapterRun:
-    """Check parameters, resolve quick mode, seed everything, print versions and device.
+def setup_chapter(chapter: str, *, frameworks=(), verbose: bool = True,
+                  namespace: dict | None = None) -> ChapterRun:
+    """Check a chapter's parameters, resolve quick mode, seed everything, set the
+    threads and the frameworks' log levels, print versions and device (chapter 02).
 
-    Each extra keyword is a parameter given as ``NAME=(value, kind)`` or
-    ``NAME=(value, kind, {"choices": ..., "minimum": ...})``; see :func:`check_param`.
-    ``frameworks`` names what the chapter uses (``"torch"``, ``"tensorflow"``): their
-    versions are printed and they are seeded; the device is the one PyTorch (or
-    TensorFlow) will use.
+    ``chapter`` is the chapter's number (``"09"``). The parameters are read from the
+    notebook's namespace (the caller's globals, or ``namespace``): the chapter's own
+    names and the shared ones it sets, each checked against its declaration in
+    :mod:`mnist_utils.parameters`. ``frameworks`` names what the chapter uses
+    (``"torch"``, ``"tensorflow"``): they are imported in the one order that lets them
+    share a process, seeded, and their versions printed. ``THREADS`` (when the
+    chapter has it) sets PyTorch's CPU threads; 0 keeps PyTorch's default.
     """
+    from . import parameters
+
     for fw in frameworks:
         if fw not in FRAMEWORKS:
             raise ParameterError(f"unknown framework {fw!r}; use one of {FRAMEWORKS}")
-    check_param("SEED", seed, int, minimum=0)
-    is_quick = resolve_quick(quick)
-    checked = {}
-    for name, spec in params.items():
-        if not isinstance(spec, tuple) or not 2 <= len(spec) <= 3:
-            raise TypeError(f"{name}: give (value, kind) or (value, kind, options)")
-        value, kind, *options = spec
-        checked[name] = check_param(name, value, kind, **(options[0] if options else {}))
+    if namespace is None:
+        namespace = sys._getframe(1).f_globals
+    declared = parameters.declarations(chapter)
+    values = {name: namespace[name] for name in declared if name in namespace}
+    checked = parameters.check_values(chapter, values, complete=True)
+    seed = checked.get("SEED", 0)
+    is_quick = resolve_quick(checked.get("QUICK"))
 
+    if "tensorflow" in frameworks:
+        # TensorFlow's C++ start-up notices are not about the book
+        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+        import_tensorflow()
     seed_everything(seed, frameworks)
     device = "cpu"
+    threads = None
     if "torch" in frameworks:
         import torch
 
+        if checked.get("THREADS"):
+            torch.set_num_threads(checked["THREADS"])
+        threads = torch.get_num_threads()
         dev = torch_device()
         device = dev.type if dev.type != "cuda" else f"cuda ({torch.cuda.get_device_name(0)})"
     elif "tensorflow" in frameworks:
@@ -261,23 +291,40 @@ def setup_chapter(
         gpus = tf.config.list_physical_devices("GPU")
         device = f"GPU ({len(gpus)})" if gpus else "cpu"
 
-    run = ChapterRun(seed=seed, quick=is_quick, device=device, params=checked)
+    run = ChapterRun(seed=seed, quick=is_quick, device=device, params=checked,
+                     chapter=parameters._chapter_key(chapter))
     if verbose:
-        print(describe_environment(frameworks, run))
+        print(describe_environment(frameworks, run, threads=threads))
     return run
 
 
-def describe_environment(frameworks=(), run: ChapterRun | None = None) -> str:
+def cpu_model() -> str:
+    """The processor's model name, as the kernel reports it (times are only
+    comparable on one machine: the book prints this beside every time)."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.lower().startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine() or "unknown"
+
+
+def describe_environment(frameworks=(), run: ChapterRun | None = None, *,
+                         threads: int | None = None) -> str:
     """One short block: Python, the key packages' versions, the device and the mode."""
     packages = ["numpy", "matplotlib"]
     if "torch" in frameworks:
         packages += ["torch", "torchvision"]
     if "tensorflow" in frameworks:
         packages += ["tensorflow", "keras"]
-    lines = [f"Python {platform.python_version()} on {sys.platform} ({os.cpu_count()} CPUs)"]
+    lines = [f"Python {platform.python_version()} on {sys.platform}",
+             f"cpu          {cpu_model()} ({os.cpu_count()} cores)"]
     lines += [f"{p:<12} {_version(p)}" for p in packages]
     if run is not None:
         lines.append(f"device       {run.device}")
+        if threads is not None:
+            lines.append(f"threads      {threads} (PyTorch, on the CPU)")
         mode = "QUICK (small data, few epochs)" if run.quick else "full"
         lines.append(f"mode         {mode}, seed {run.seed}")
     return "\n".join(lines)

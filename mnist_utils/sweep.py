@@ -5,8 +5,10 @@
 
 executes every combination (here 9) into ``runs/sweeps/<chapter>/``, one executed
 notebook per combination, skipping combinations already done. Parameter names and
-values are checked against the notebook's ``parameters`` cell before anything runs:
-an unknown name, or a value of the wrong type, stops the sweep at once.
+values are checked before anything runs, against the notebook's ``parameters`` cell
+and against each parameter's declaration in :mod:`mnist_utils.parameters` (types,
+bounds, and the options of a text such as ``ACTIVATION``): an unknown name, or a
+value out of range, stops the sweep at once.
 ``make rerun`` uses the same checks for a single setting.
 """
 
@@ -90,6 +92,21 @@ def _compatible(value, default) -> bool:
     return isinstance(value, type(default))
 
 
+def _check_declared(notebook: Path, name: str, value) -> None:
+    """Check a value against the parameter's declaration, for a book chapter
+    (a notebook named ``NN_slug.ipynb``); other notebooks have only their defaults."""
+    from .checks import ParameterError
+    from .parameters import CHAPTERS, check_values
+
+    chapter = notebook.stem[:2]
+    if chapter not in CHAPTERS:
+        return
+    try:
+        check_values(chapter, {name: value})
+    except ParameterError as error:
+        raise SweepError(f"{notebook.name}: {error}") from None
+
+
 def plan(notebook: Path, grid: list[tuple[str, str]]) -> list[dict]:
     """Check ``[(NAME, "v1,v2"), ...]`` against the notebook; return every combination."""
     defaults = notebook_parameters(notebook)
@@ -110,6 +127,8 @@ def plan(notebook: Path, grid: list[tuple[str, str]]) -> list[dict]:
                 raise SweepError(
                     f"{name}={value!r} ({type(value).__name__}) does not fit the default "
                     f"{defaults[name]!r} ({type(defaults[name]).__name__}) of {notebook.name}")
+        for value in values:
+            _check_declared(notebook, name, value)
         axes[name] = values
     names = list(axes)
     return [dict(zip(names, combo)) for combo in itertools.product(*axes.values())]

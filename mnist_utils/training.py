@@ -164,7 +164,8 @@ def evaluate(model, batches, loss_fn, device):
 def fit(model, train_batches, val_batches, optimizer, *, epochs: int, device,
         loss_fn=None, scheduler=None, progress: bool = True, verbose: bool = True,
         channels_last: bool = True, patience: int | None = None,
-        restore_best: bool = True, min_delta: float = 0.0, scheduler_step: str = "epoch"):
+        restore_best: bool = True, min_delta: float = 0.0, scheduler_step: str = "epoch",
+        on_epoch=None):
     """Train for ``epochs`` and return the history: per-epoch ``loss``, ``accuracy``,
     ``val_loss``, ``val_accuracy`` and ``seconds`` (Keras' names, so the same plots
     serve both frameworks). ``scheduler.step()`` runs after every epoch, or after every
@@ -183,6 +184,11 @@ def fit(model, train_batches, val_batches, optimizer, *, epochs: int, device,
     more than ``min_delta``; with ``restore_best=True`` the model then gets back the
     weights of its best epoch. The history then also holds ``best_epoch`` (1-based)
     and ``stopped_early`` (a bool); its per-epoch lists cover the epochs that ran.
+
+    ``on_epoch(epoch, model, history)``, if given, is called after each epoch has
+    been evaluated and added to the history (``epoch`` counts from 1): a study
+    measures the model there (chapter 9's gradient norms after epoch 1) instead of
+    calling ``fit`` one epoch at a time and merging the histories.
     """
     import copy
 
@@ -232,6 +238,8 @@ def fit(model, train_batches, val_batches, optimizer, *, epochs: int, device,
                        if val_batches is not None else "")
                 print(f"epoch {epoch:2d}/{epochs}  loss {loss:.4f}  acc {acc:.4f}  "
                       f"{val}({seconds:.1f} s)")
+            if on_epoch is not None:
+                on_epoch(epoch, model, history)
             if patience is None:
                 continue
             if val_loss < best_loss - min_delta:
