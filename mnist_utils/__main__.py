@@ -8,7 +8,7 @@ USAGE = "usage: python -m mnist_utils data    # fetch/verify MNIST and fill the 
 def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv == ["data"]:
-        from .data import main as prepare_data
+        from .sources import main as prepare_data
 
         prepare_data()
         return 0
