@@ -4,13 +4,16 @@ One import gives a chapter what it needs; each module has one job, and each help
 docstring names the chapter that introduces it. TensorFlow and PyTorch are imported
 only inside the functions that need them, so ``import mnist_utils`` stays fast.
 
-- :mod:`mnist_utils.data`    -- MNIST, verified and cached; splits; torchvision files (ch. 02, 05)
+- :mod:`mnist_utils.sources` -- where MNIST comes from: cache, offline package, mirrors,
+  each checked; IDX files; torchvision's raw files (ch. 02)
+- :mod:`mnist_utils.data`    -- ``load_mnist``, the validation split, ``load_splits`` (ch. 02, 05)
 - :mod:`mnist_utils.runtime` -- chapter set-up: quick mode, seeds, threads, versions, device;
   recording and glueing a chapter's figures (ch. 02)
 - :mod:`mnist_utils.parameters` -- every chapter parameter's type, bounds and choices (ch. 02)
 - :mod:`mnist_utils.checks`  -- argument checks shared by every module (ch. 02)
 - :mod:`mnist_utils.plots`   -- saving and showing figures, training curves (ch. 02, 05, 07)
 - :mod:`mnist_utils.files`   -- atomic file writes (ch. 02)
+- :mod:`mnist_utils.display` -- showing the package's source in a chapter (ch. 04, 06)
 - :mod:`mnist_utils.numpy_cnn` -- a CNN from scratch in NumPy, forward and backward (ch. 04)
 - :mod:`mnist_utils.models`  -- the articles' CNNs in Keras and PyTorch from one spec;
   BatchNorm and residual variants (ch. 05-06, 10)
@@ -25,7 +28,8 @@ only inside the functions that need them, so ``import mnist_utils`` stays fast.
 - :mod:`mnist_utils.augment` -- batched, seeded affine augmentation on tensors (ch. 11)
 - :mod:`mnist_utils.draw`    -- draw a digit with the mouse, live probabilities (ch. 12)
 - :mod:`mnist_utils.studies` -- choosing a study's configurations, summarising its runs (ch. 08-11)
-- :mod:`mnist_utils.speed`   -- the race to 99%, the peers' recipes, ensembles and TTA (ch. 12)
+- :mod:`mnist_utils.speed`   -- the race to 99%, the peers' recipes (ch. 12)
+- :mod:`mnist_utils.ensembles` -- test-time augmentation and ensembles (ch. 12)
 
 The framework-specific modules (models, training) are imported as
 ``from mnist_utils import models``; they load PyTorch/TensorFlow only when called.

@@ -21,6 +21,7 @@ from __future__ import annotations
 import math
 import numbers
 
+from .checks import is_whole_number
 from .training import MNIST_MEAN, MNIST_STD
 
 __all__ = ["AugmentedBatches", "BACKGROUND", "affine", "check_ranges", "random_affine"]
@@ -142,9 +143,9 @@ class AugmentedBatches:
     def __init__(self, batches, *, rotation: float = 10.0, shift: float = 2.0,
                  zoom: float = 0.1, seed: int = 0, fill: float = BACKGROUND):
         self.rotation, self.shift, self.zoom = check_ranges(rotation, shift, zoom)
-        if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        if not is_whole_number(seed) or seed < 0:
             raise ValueError(f"seed must be a whole number >= 0, got {seed!r}")
-        self.batches, self.seed, self.fill, self.epoch = batches, seed, fill, 0
+        self.batches, self.seed, self.fill, self.epoch = batches, int(seed), fill, 0
         self.dataset = getattr(batches, "dataset", None)
 
     def __len__(self) -> int:

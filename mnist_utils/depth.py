@@ -17,6 +17,7 @@ variant. ``depth_spec(depth, variant)`` builds it:
 
 from __future__ import annotations
 
+from .checks import is_whole_number
 from .models import ACTIVATIONS, CNNSpec
 
 __all__ = ["VARIANTS", "depth_spec", "first_layer_weight"]
@@ -28,9 +29,10 @@ VARIANTS = ("plain", "batchnorm", "residual")
 def depth_spec(depth: int, variant: str = "plain", *, activation: str = "relu",
                width: int = 16, dense: int = 64) -> CNNSpec:
     """The study's network with ``depth`` conv layers (see the module docstring)."""
-    if isinstance(depth, bool) or not isinstance(depth, int) or not 1 <= depth <= 50:
+    if not is_whole_number(depth) or not 1 <= depth <= 50:
         raise ValueError(f"depth must be a whole number of conv layers from 1 to 50, "
                          f"got {depth!r}")
+    depth = int(depth)
     if variant not in VARIANTS:
         raise ValueError(f"variant {variant!r} is not one of {VARIANTS}")
     if activation not in ACTIVATIONS:

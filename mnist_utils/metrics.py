@@ -25,7 +25,9 @@ def _labels(y) -> np.ndarray:
 
 
 def softmax(logits, axis: int = -1) -> np.ndarray:
-    """Numerically stable softmax (chapter 3 shows why the max is subtracted)."""
+    """Numerically stable softmax along ``axis`` (the last: one row per image), in
+    float64; subtracting the maximum first avoids overflow (chapter 3 shows why).
+    The book's one softmax: ``numpy_cnn.softmax`` (chapter 4) is this function."""
     z = np.asarray(logits, dtype=np.float64)
     z = z - z.max(axis=axis, keepdims=True)
     e = np.exp(z)

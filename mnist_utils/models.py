@@ -31,12 +31,14 @@ channel count, is rejected.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, replace
 
 __all__ = [
     "ACTIVATIONS",
     "CNNSpec",
     "MODELS",
+    "count_parameters",
     "count_params",
     "get_spec",
     "keras_model",
@@ -150,6 +152,23 @@ def count_params(spec: CNNSpec) -> int:
         total += width * units + units
         width = units
     return total
+
+
+def count_parameters(model) -> int:
+    """Trainable parameters of a built network (chapter 6): a PyTorch ``nn.Module``
+    (the parameters with ``requires_grad``) or a Keras model (its
+    ``trainable_weights``, so frozen layers and BatchNorm's moving statistics are
+    not counted, unlike Keras' ``count_params()``). :func:`count_params` counts a
+    :class:`CNNSpec` by hand, before anything is built."""
+    if isinstance(model, CNNSpec):
+        raise TypeError("count_parameters counts a built network; "
+                        "for a CNNSpec use count_params(spec)")
+    if hasattr(model, "trainable_weights"):  # Keras
+        return int(sum(math.prod(w.shape) for w in model.trainable_weights))
+    if callable(getattr(model, "parameters", None)):  # PyTorch
+        return int(sum(p.numel() for p in model.parameters() if p.requires_grad))
+    raise TypeError(f"count_parameters needs a torch nn.Module or a Keras model, "
+                    f"got {type(model).__name__}")
 
 
 # ----------------------------------------------------------------------- Keras

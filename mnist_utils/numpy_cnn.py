@@ -14,11 +14,16 @@ the dense weight is stored as (in, out), the transpose of ``nn.Linear``'s.
 Everything is vectorised: a convolution is one matrix product over an
 *im2col* matrix, and no Python loop runs over samples or pixels. ``dtype``
 is float32 for training speed and float64 for gradient checks.
+
+``softmax`` here is :func:`mnist_utils.metrics.softmax` (one copy for the whole book),
+re-exported so that chapter 4 can write ``nc.softmax``.
 """
 
 from __future__ import annotations
 
 import numpy as np
+
+from .metrics import softmax
 
 __all__ = [
     "Conv2D",
@@ -263,12 +268,6 @@ class Dense:
         self.grads["W"] = self.x.T @ grad    # sums over the batch
         self.grads["b"] = grad.sum(axis=0)
         return grad @ self.params["W"].T
-
-
-def softmax(z):
-    """Row-wise softmax; subtracting the row maximum avoids overflow."""
-    e = np.exp(z - z.max(axis=-1, keepdims=True))
-    return e / e.sum(axis=-1, keepdims=True)
 
 
 class SoftmaxCrossEntropy:

@@ -16,9 +16,8 @@ of the evaluation that first shows at least ``target``:
 
 Each returns a :class:`RaceResult`; :func:`race` runs the book's recipe for several
 seeds and the peers after it, and :func:`race_table` lays the results side by side.
-For the best model, :func:`tta_probabilities`
-averages a model's softmax over a few shifted copies of each image (test-time
-augmentation), and :func:`ensemble_probabilities` averages several models.
+(Test-time augmentation and ensembles, for the best model, are in
+:mod:`mnist_utils.ensembles`.)
 """
 
 from __future__ import annotations
@@ -28,10 +27,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from . import metrics
+from .checks import is_whole_number
+
 __all__ = [
     "RaceResult",
     "book_recipe",
-    "ensemble_probabilities",
     "fast_net",
     "keras_io_net",
     "keras_io_recipe",
@@ -41,15 +42,10 @@ __all__ = [
     "race",
     "race_table",
     "PEER_RECIPES",
-    "tta_probabilities",
-    "TTA_SHIFTS",
 ]
 
 #: The public recipes :func:`race` can run after the book's, by name.
 PEER_RECIPES = ("pytorch_examples", "keras_io")
-
-#: Test-time augmentation: the image itself and four one-pixel shifts (dx, dy).
-TTA_SHIFTS = ((0, 0), (1, 0), (-1, 0), (0, 1), (0, -1))
 
 
 @dataclass
@@ -85,18 +81,13 @@ class RaceResult:
 def _check_race(target: float, max_epochs: int) -> None:
     if not 0 < target <= 1:
         raise ValueError(f"target is a test accuracy in (0, 1], got {target!r}")
-    if isinstance(max_epochs, bool) or not isinstance(max_epochs, int) or max_epochs < 1:
+    if not is_whole_number(max_epochs) or max_epochs < 1:
         raise ValueError(f"the number of epochs must be a whole number >= 1, got "
                          f"{max_epochs!r}")
 
 
-def _count_params(model) -> int:
-    return sum(p.numel() for p in model.parameters() if p.requires_grad)
-
-
 def _check_limit(name: str, limit) -> None:
-    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int)
-                              or limit < 1):
+    if limit is not None and (not is_whole_number(limit) or limit < 1):
         raise ValueError(f"{name} must be None (all images) or a whole number >= 1, "
                          f"got {limit!r}")
 
@@ -162,6 +153,7 @@ def book_recipe(x_train, y_train, x_test, y_test, *, seed: int = 0, epochs: int 
     """
     import torch
 
+    from .models import count_parameters
     from .runtime import seed_everything, torch_device
     from .training import TensorBatches, predict_logits, to_tensors, train_epoch
 
@@ -182,13 +174,12 @@ def book_recipe(x_train, y_train, x_test, y_test, *, seed: int = 0, epochs: int 
     for _ in range(epochs):
         train_epoch(model, batches, optimizer, loss_fn, device, scheduler=scheduler)
     test_images = to_tensors(x_test, device=device)
-    accuracy = float((predict_logits(model, test_images, device).argmax(1)
-                      == np.asarray(y_test)).mean())
+    accuracy = metrics.accuracy(y_test, predict_logits(model, test_images, device))
     seconds = time.perf_counter() - start
     model.to(memory_format=torch.contiguous_format)
     return RaceResult(name, target, seconds, epochs, accuracy, accuracy >= target,
                       len(labels), [(epochs, seconds, accuracy)],
-                      params=_count_params(model), seed=seed, model=model)
+                      params=count_parameters(model), seed=seed, model=model)
 
 
 # ------------------------------------------------------- pytorch/examples' recipe
@@ -227,6 +218,7 @@ def pytorch_examples_recipe(*, seed: int = 1, target: float = 0.99, max_epochs: 
     import torch
     from torch.utils.data import DataLoader, Subset
 
+    from .models import count_parameters
     from .runtime import seed_everything, torch_device
     from .training import evaluate, torchvision_loaders, train_epoch
 
@@ -261,7 +253,7 @@ def pytorch_examples_recipe(*, seed: int = 1, target: float = 0.99, max_epochs: 
             break
     return RaceResult("pytorch/examples", target, history[-1][1], epoch, accuracy,
                       accuracy >= target, len(train_loader.dataset), history,
-                      params=_count_params(model), seed=seed)
+                      params=count_parameters(model), seed=seed)
 
 
 # ------------------------------------------------------------ keras.io's recipe
@@ -298,6 +290,7 @@ def keras_io_recipe(x_train, y_train, x_test, y_test, *, seed: int = 0,
     (so it trains on the first 90% of the images it is given). A callback evaluates
     the test set after every epoch and stops the training at ``target``.
     """
+    from .models import count_parameters
     from .runtime import import_tensorflow, seed_everything
 
     _check_race(target, max_epochs)
@@ -314,7 +307,7 @@ def keras_io_recipe(x_train, y_train, x_test, y_test, *, seed: int = 0,
     class StopAtTarget(keras.callbacks.Callback):
         def on_epoch_end(self, epoch, logs=None):
             probabilities = self.model.predict(xt, batch_size=1000, verbose=0)
-            accuracy = float((probabilities.argmax(1) == np.asarray(y_test)).mean())
+            accuracy = metrics.accuracy(y_test, probabilities)
             history.append((epoch + 1, time.perf_counter() - start, accuracy))
             if verbose:
                 print(f"  keras.io epoch {epoch + 1}: test {accuracy:.2%} "
@@ -328,7 +321,7 @@ def keras_io_recipe(x_train, y_train, x_test, y_test, *, seed: int = 0,
               callbacks=[StopAtTarget()])
     epoch, seconds, accuracy = history[-1]
     return RaceResult("keras.io", target, seconds, epoch, accuracy, accuracy >= target,
-                      len(x) - int(len(x) * 0.1), history, params=model.count_params(),
+                      len(x) - int(len(x) * 0.1), history, params=count_parameters(model),
                       seed=seed)
 
 
@@ -409,39 +402,3 @@ def race_table(results):
         "seconds": round(r.seconds, 1),
         "× book (median)": round(r.seconds / median, 1),
     } for r in results])
-
-
-# ----------------------------------------------------- ensembles and test-time aug
-
-
-def tta_probabilities(model, images, device=None, shifts=TTA_SHIFTS,
-                      batch_size: int = 1000):
-    """Softmax probabilities of a PyTorch ``model`` averaged over shifted copies of
-    ``images`` (a normalised ``(N, 1, 28, 28)`` tensor); ``shifts`` lists ``(dx, dy)``
-    in pixels, ``(0, 0)`` being the image itself. Returns an ``(N, 10)`` array."""
-    import torch
-
-    from .augment import affine
-
-    if not shifts:
-        raise ValueError("shifts must list at least one (dx, dy) pair, e.g. ((0, 0),)")
-    device = device or next(model.parameters()).device
-    model.eval()
-    total = np.zeros((len(images), 10))
-    with torch.no_grad():
-        for dx, dy in shifts:
-            for begin in range(0, len(images), batch_size):
-                batch = images[begin:begin + batch_size]
-                if dx or dy:
-                    batch = affine(batch, 0.0, float(dx), float(dy), 1.0)
-                logits = model(batch.to(device))
-                total[begin:begin + len(batch)] += torch.softmax(logits, 1).cpu().numpy()
-    return total / len(shifts)
-
-
-def ensemble_probabilities(models, images, device=None, shifts=((0, 0),)):
-    """The mean of several models' (test-time augmented) probabilities."""
-    models = list(models)
-    if not models:
-        raise ValueError("an ensemble needs at least one model")
-    return np.mean([tta_probabilities(m, images, device, shifts) for m in models], axis=0)

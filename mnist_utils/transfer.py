@@ -9,12 +9,12 @@ digits 5-9 (the *new* task) with few or many labels, in six ways (:data:`METHODS
     keep = sample_per_class(new[1], budget_per_class("100/class"), seed=0)
     model = prepare(pretrained, "lora", rank=4)  # a copy: fresh head, adapters
     ...
-    old_acc = accuracy of with_head(model, pretrained.output) on the old task
+    old_acc = model_accuracy(with_head(model, pretrained.output), old_images, old_labels)
 
 Each task has its own 5-way output layer (``output``); the layers below it are shared.
 Freezing is ``requires_grad_(False)`` in PyTorch and ``layer.trainable = False`` in
 Keras; :func:`keras_prepare` does in Keras what :func:`prepare` does in PyTorch, so
-the trainable-parameter counts of the two can be compared.
+the trainable-parameter counts of the two (``models.count_parameters``) can be compared.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ import math
 
 import numpy as np
 
+from .checks import is_whole_number
 from .runtime import ParameterError
 
 __all__ = [
@@ -31,21 +32,19 @@ __all__ = [
     "METHODS",
     "NEW_DIGITS",
     "OLD_DIGITS",
-    "accuracy",
     "add_lora",
     "budget_per_class",
     "freeze_except",
     "keras_prepare",
     "keras_task_model",
-    "keras_trainable_params",
     "lora_linear",
+    "model_accuracy",
     "prepare",
     "sample_per_class",
     "schedule",
     "set_adapters",
     "task_data",
     "task_model",
-    "trainable_params",
     "with_head",
 ]
 
@@ -118,8 +117,7 @@ def sample_per_class(labels, per_class: int | None, seed: int = 0) -> np.ndarray
     labels = np.asarray(labels)
     if per_class is None:
         return np.arange(len(labels))
-    if isinstance(per_class, bool) or not isinstance(per_class, (int, np.integer)) \
-            or per_class < 1:
+    if not is_whole_number(per_class) or per_class < 1:
         raise ValueError(f"per_class must be a positive whole number or None, "
                          f"got {per_class!r}")
     rng = np.random.default_rng(seed)
@@ -140,27 +138,30 @@ def schedule(n_train: int, batch_size: int, epochs: int, min_steps: int):
     ``min_steps`` optimizer steps."""
     for name, value in (("n_train", n_train), ("batch_size", batch_size),
                         ("epochs", epochs), ("min_steps", min_steps)):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) \
-                or value < (0 if name == "min_steps" else 1):
-            raise ValueError(f"{name} must be a positive whole number, got {value!r}")
+        smallest = 0 if name == "min_steps" else 1
+        if not is_whole_number(value) or value < smallest:
+            accepted = "a whole number >= 0" if smallest == 0 else "a positive whole number"
+            raise ValueError(f"{name} must be {accepted}, got {value!r}")
     batch = min(batch_size, max(1, n_train // 5))
     steps_per_epoch = math.ceil(n_train / batch)
     return batch, max(epochs, math.ceil(min_steps / steps_per_epoch))
 
 
-def accuracy(model, images, labels, batch_size: int = 1000) -> float:
-    """Share of ``images`` (a tensor from ``training.to_tensors``) that ``model``
-    classifies as ``labels``; evaluated in channels-last layout (faster on a CPU)."""
+def model_accuracy(model, images, labels, batch_size: int = 1000) -> float:
+    """Share of ``images`` (a tensor from ``training.to_tensors``) that the PyTorch
+    ``model`` classifies as ``labels``, on the CPU in channels-last layout (faster
+    there); the arithmetic is :func:`mnist_utils.metrics.accuracy`."""
     import torch
 
+    from .metrics import accuracy
     from .training import predict_logits
 
     model.to(memory_format=torch.channels_last)
     try:
-        predicted = predict_logits(model, images, "cpu", batch_size).argmax(1)
+        logits = predict_logits(model, images, "cpu", batch_size)
     finally:
         model.to(memory_format=torch.contiguous_format)
-    return float(np.mean(predicted == np.asarray(labels)))
+    return accuracy(labels, logits)
 
 
 # ----------------------------------------------------------- PyTorch models
@@ -190,11 +191,6 @@ def freeze_except(model, trained=None):
     return model
 
 
-def trainable_params(model) -> int:
-    """Number of PyTorch parameters that get gradients (``requires_grad``)."""
-    return sum(p.numel() for p in model.parameters() if p.requires_grad)
-
-
 def _lora_class():
     from torch import nn
 
@@ -205,8 +201,9 @@ def _lora_class():
             super().__init__()
             import torch
 
-            if not isinstance(rank, int) or isinstance(rank, bool) or rank < 1:
+            if not is_whole_number(rank) or rank < 1:
                 raise ValueError(f"rank must be a positive whole number, got {rank!r}")
+            rank = int(rank)
             if rank > min(base.in_features, base.out_features):
                 raise ValueError(f"rank {rank} exceeds the layer's "
                                  f"{base.in_features}x{base.out_features} size")
@@ -336,8 +333,3 @@ def keras_prepare(model, method: str, *, rank: int = 4):
         dense.enable_lora(rank)  # adds A and B (B = 0), freezes the kernel
         dense.bias.trainable = False  # as in PyTorch: the bias stays as it was
     return model
-
-
-def keras_trainable_params(model) -> int:
-    """Number of Keras weights that training updates (``model.trainable_weights``)."""
-    return int(sum(np.prod(w.shape) for w in model.trainable_weights))

@@ -35,6 +35,24 @@ def test_keras_builder_matches(name, expected):
     np.testing.assert_allclose(out.sum(axis=1), 1, rtol=1e-5)  # softmax output
 
 
+def test_count_parameters_counts_what_trains_in_both_frameworks():
+    pytest.importorskip("torch")
+    pytest.importorskip("keras")
+    spec = models.get_spec("article000", batchnorm=True)
+    net, k_net = models.torch_model(spec), models.keras_model(spec)
+    assert models.count_parameters(net) == models.count_params(spec) == 225_226
+    # Keras' own count_params() adds BatchNorm's moving mean and variance
+    assert models.count_parameters(k_net) == 225_226 < k_net.count_params()
+    net.conv1.requires_grad_(False)
+    assert models.count_parameters(net) == 225_226 - (9 * 32 + 32)
+    k_net.get_layer("conv1").trainable = False
+    assert models.count_parameters(k_net) == 225_226 - (9 * 32 + 32)
+    with pytest.raises(TypeError, match=r"for a CNNSpec use count_params\(spec\)"):
+        models.count_parameters(spec)
+    with pytest.raises(TypeError, match="nn.Module or a Keras model, got str"):
+        models.count_parameters("article000")
+
+
 def test_article000_shapes():
     spec = models.MODELS["article000"]
     assert spec.feature_shape() == (5, 5, 64)
@@ -245,7 +263,7 @@ def test_residual_models_have_the_plain_parameter_count(batchnorm):
         else ["conv1", "act1", "pool1", "block2", "block3", "pool3"])
     assert net(torch.zeros(2, 1, 28, 28)).shape == (2, 10)
     k_net = models.keras_model(spec)  # count_params() would add BN's moving statistics
-    assert sum(int(np.prod(w.shape)) for w in k_net.trainable_weights) == expected
+    assert models.count_parameters(k_net) == expected
 
 
 def test_residual_block_adds_its_input_before_the_activation():

@@ -1,14 +1,12 @@
-"""Chapter 12's recipes, test-time augmentation and ensembles, and the per-batch
-scheduler of ``training.fit``."""
+"""mnist_utils.speed: chapter 12's race to 99% -- the book's recipe, the peers' recipes,
+the race and its table."""
 
 from __future__ import annotations
-
-import math
 
 import numpy as np
 import pytest
 
-from mnist_utils import load_splits, speed, training
+from mnist_utils import load_splits, speed
 
 torch = pytest.importorskip("torch")
 
@@ -103,56 +101,6 @@ def test_keras_io_recipe_stops_at_its_target(small):
     assert not never.reached and never.epochs == 2
     assert never.params == 34_826 and never.seed == 0
     assert [h[0] for h in never.history] == [1, 2]
-
-
-def test_tta_without_shifts_is_the_softmax_and_shifts_are_exact_translations():
-    from mnist_utils.augment import BACKGROUND
-
-    torch.manual_seed(0)
-    net = speed.fast_net(crop=0).eval()
-    images = torch.randn(6, 1, 28, 28)
-    images[..., -1] = BACKGROUND  # so shifting right by one pixel equals rolling
-    with torch.no_grad():
-        plain = torch.softmax(net(images), 1).numpy()
-        rolled = torch.softmax(net(torch.roll(images, 1, dims=3)), 1).numpy()
-    np.testing.assert_allclose(speed.tta_probabilities(net, images, shifts=((0, 0),)),
-                               plain, rtol=1e-5, atol=1e-7)
-    np.testing.assert_allclose(speed.tta_probabilities(net, images, shifts=((1, 0),)),
-                               rolled, rtol=1e-4, atol=1e-6)
-    assert not np.allclose(plain, rolled)
-    both = speed.tta_probabilities(net, images, shifts=((0, 0), (1, 0)))
-    np.testing.assert_allclose(both, (plain + rolled) / 2, rtol=1e-4, atol=1e-6)
-
-
-def test_ensemble_of_one_model_twice_is_that_model():
-    torch.manual_seed(1)
-    net = speed.fast_net().eval()
-    images = torch.randn(4, 1, 28, 28)
-    single = speed.tta_probabilities(net, images)
-    np.testing.assert_allclose(speed.ensemble_probabilities([net, net], images,
-                                                            shifts=speed.TTA_SHIFTS),
-                               single, rtol=1e-6)
-    with pytest.raises(ValueError, match="at least one model"):
-        speed.ensemble_probabilities([], images)
-    with pytest.raises(ValueError, match="at least one"):
-        speed.tta_probabilities(net, images, shifts=())
-
-
-def test_fit_steps_a_per_batch_scheduler_and_can_skip_validation(small):
-    images, labels = training.to_tensors(small.x_fit[:256], small.y_fit[:256])
-    net = speed.fast_net()
-    optimizer = torch.optim.SGD(net.parameters(), lr=0.1)
-    scheduler = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=0.1, total_steps=8)
-    history = training.fit(net, training.TensorBatches(images, labels, 64), None, optimizer,
-                           epochs=2, device="cpu", scheduler=scheduler,
-                           scheduler_step="batch", progress=False, verbose=False)
-    assert scheduler.last_epoch == 8  # 4 batches x 2 epochs
-    assert all(math.isnan(v) for v in history["val_accuracy"])
-    with pytest.raises(ValueError, match="scheduler_step must be 'epoch' or 'batch'"):
-        training.fit(net, [], None, optimizer, epochs=1, device="cpu",
-                     scheduler_step="step")
-    with pytest.raises(ValueError, match="pass val_batches"):
-        training.fit(net, [], None, optimizer, epochs=1, device="cpu", patience=2)
 
 
 def test_race_runs_the_book_per_seed_then_the_peers_and_tabulates_them(small):

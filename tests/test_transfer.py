@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from mnist_utils import load_mnist, transfer
+from mnist_utils import load_mnist, models, transfer
 from mnist_utils.runtime import ParameterError
 
 torch = pytest.importorskip("torch")
@@ -82,11 +82,11 @@ EXPECTED = {"scratch": N_ALL, "linear_probe": N_HEAD, "partial": 1600 * 128 + 12
 @pytest.mark.parametrize("method", list(transfer.METHODS))
 def test_trainable_counts_are_exact_and_keras_agrees(pretrained, method):
     net = transfer.prepare(pretrained, method, rank=4)
-    assert transfer.trainable_params(net) == EXPECTED[method]
+    assert models.count_parameters(net) == EXPECTED[method]
     keras_net = transfer.keras_prepare(transfer.keras_task_model(), method, rank=4)
-    assert transfer.keras_trainable_params(keras_net) == EXPECTED[method]
+    assert models.count_parameters(keras_net) == EXPECTED[method]
     # the pretrained model itself is never touched
-    assert transfer.trainable_params(pretrained) == N_ALL
+    assert models.count_parameters(pretrained) == N_ALL
     assert not any(transfer._is_lora(m) for m in pretrained.modules())
 
 
@@ -162,7 +162,7 @@ def test_frozen_weights_do_not_change_in_a_training_step(pretrained, method, fro
             assert not torch.equal(after[name], value), f"{method}: {name} did not train"
 
 
-def test_with_head_and_accuracy(pretrained):
+def test_with_head_and_model_accuracy(pretrained):
     images = torch.zeros(4, 1, 28, 28)
     head = torch.nn.Linear(128, 5)
     with torch.no_grad():
@@ -170,4 +170,4 @@ def test_with_head_and_accuracy(pretrained):
         head.bias.copy_(torch.tensor([0.0, 0.0, 3.0, 0.0, 0.0]))
     twin = transfer.with_head(pretrained, head)
     assert twin.output is not head and pretrained.output is not twin.output
-    assert transfer.accuracy(twin, images, np.array([2, 2, 2, 0])) == 0.75
+    assert transfer.model_accuracy(twin, images, np.array([2, 2, 2, 0])) == 0.75
