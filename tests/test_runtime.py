@@ -10,6 +10,7 @@ import pytest
 from mnist_utils import runtime
 from mnist_utils.plots import image_grid, save_and_show
 from mnist_utils.runtime import ParameterError, check_param, resolve_quick, setup_chapter
+from mnist_utils.runtime import ChapterRun, project_root
 
 
 @pytest.mark.parametrize("raw, expected", [("", False), ("0", False), ("1", True), ("true", True), ("off", False)])
@@ -114,3 +115,13 @@ def test_glue_turns_numpy_scalars_into_python_numbers(monkeypatch):
     monkeypatch.setattr(myst_nb, "glue", lambda name, value, display: seen.update({name: value}))
     assert runtime.glue("x", np.float64(0.5)) is None
     assert seen["x"] == 0.5 and type(seen["x"]) is float
+
+
+def test_model_path_keeps_quick_runs_apart():
+    full = ChapterRun(seed=0, quick=False).model_path("05_model.keras")
+    quick = ChapterRun(seed=0, quick=True).model_path("05_model.keras")
+    assert full == project_root() / "runs" / "models" / "05_model.keras"
+    assert quick.name == "05_model_quick.keras" and quick.parent.is_dir()
+    for bad in ("model", "sub/model.pt"):
+        with pytest.raises(ValueError, match="give a file name with an extension"):
+            ChapterRun(seed=0, quick=False).model_path(bad)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 
-from mnist_utils import load_splits, speed, training
+from mnist_utils import load_mnist, load_splits, models, speed, training
 
 torch = pytest.importorskip("torch")
 
@@ -14,6 +15,54 @@ torch = pytest.importorskip("torch")
 @pytest.fixture(scope="module")
 def small():
     return load_splits(5000, 0, fit=2000, test=500)
+
+
+def test_fit_in_channels_last_matches_the_usual_layout():
+    torch = pytest.importorskip("torch")
+    (x, y), _ = load_mnist()
+    images, labels = training.to_tensors(x[:256], y[:256])
+
+    def train(channels_last):
+        torch.manual_seed(0)
+        net = models.torch_model(models.get_spec("article000", convs=(4, 8), dense=(16,)))
+        history = training.fit(net, training.TensorBatches(images, labels, 64, shuffle=True),
+                               training.TensorBatches(images, labels, 256),
+                               torch.optim.SGD(net.parameters(), 0.05), epochs=2,
+                               device="cpu", progress=False, verbose=False,
+                               channels_last=channels_last)
+        return net, history
+
+    net, history = train(True)
+    # the model is handed back in the usual (contiguous NCHW) layout
+    assert net.conv1.weight.is_contiguous()
+    _, plain = train(False)
+    np.testing.assert_allclose(history["loss"], plain["loss"], rtol=1e-4)
+
+
+def test_fit_explains_a_view_that_channels_last_breaks():
+    torch = pytest.importorskip("torch")
+    from torch import nn
+
+    class ViewNet(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv = nn.Conv2d(1, 4, 3)
+            self.fc = nn.Linear(4 * 26 * 26, 10)
+
+        def forward(self, x):
+            return self.fc(self.conv(x).view(-1, 4 * 26 * 26))
+
+    (x, y), _ = load_mnist()
+    batches = training.TensorBatches(*training.to_tensors(x[:64], y[:64]), 32)
+    net = ViewNet()
+    optimizer = torch.optim.SGD(net.parameters(), 0.01)
+    with pytest.raises(RuntimeError, match=r"calls \.view\(\) on a channels_last feature map"):
+        training.fit(net, batches, batches, optimizer, epochs=1, device="cpu",
+                     progress=False, verbose=False)
+    assert net.conv.weight.is_contiguous()  # handed back in the usual layout anyway
+    history = training.fit(net, batches, batches, optimizer, epochs=1, device="cpu",
+                           progress=False, verbose=False, channels_last=False)
+    assert len(history["loss"]) == 1
 
 
 def test_fit_steps_a_per_batch_scheduler_and_can_skip_validation(small):
