@@ -8,7 +8,7 @@ residual connection changes.
 
 from __future__ import annotations
 
-__all__ = ["gradient_norms"]
+__all__ = ["gradient_norms", "probe_gradients"]
 
 
 def gradient_norms(model, images, labels, *, loss_fn=None, device=None) -> dict[str, float]:
@@ -35,3 +35,23 @@ def gradient_norms(model, images, labels, *, loss_fn=None, device=None) -> dict[
     finally:
         model.train(was_training)
     return {name: (0.0 if g is None else g.norm().item()) for name, g in zip(weights, grads)}
+
+
+def probe_gradients(model, images, labels, *, loss_fn=None, device=None) -> dict[str, float]:
+    """:func:`gradient_norms` measured without changing the run (chapters 9 and 10).
+
+    The norms are taken on a copy of the model, so that BatchNorm's running
+    statistics stay as they were, and PyTorch's random state is put back afterwards
+    (dropout draws random numbers in training mode): a run measured before training,
+    or between epochs, trains exactly as it would unmeasured.
+    """
+    import copy
+
+    import torch
+
+    state = torch.get_rng_state()
+    try:
+        return gradient_norms(copy.deepcopy(model), images, labels, loss_fn=loss_fn,
+                              device=device)
+    finally:
+        torch.set_rng_state(state)

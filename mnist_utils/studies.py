@@ -131,6 +131,19 @@ class StudyData:
                                       batch_size=batch_size or self.batch_size,
                                       shuffle=True, seed=seed)
 
+    def val_accuracy(self, model, device=None) -> float:
+        """The model's accuracy on the validation batches (chapter 9 measures it
+        before training, the start of its learning curves)."""
+        import torch
+
+        from . import training
+        from .runtime import torch_device
+
+        device = device or torch_device()
+        model.to(device)
+        return training.evaluate(model, self.val_batches, torch.nn.CrossEntropyLoss(),
+                                 device)[1]
+
 
 @dataclass
 class Trial:
@@ -190,8 +203,10 @@ def run_study(run, grid, build: Callable, *, seeds, epochs: int, data: StudyData
     under the configuration merged into ``settings`` (every setting that makes runs
     comparable). ``measure(model, config, seed, history)`` may return more figures
     to keep (numbers among them are recorded); ``on_epoch(config, seed, epoch,
-    model, history)`` is called after each epoch. ``model_name`` names the recorded
-    model: a text, a function of the configuration, or ``settings["model"]``.
+    model, history)`` is called after each epoch, and what it returns (a dict, or
+    None) is kept the same way (chapter 9's gradients after epoch 1). ``model_name``
+    names the recorded model: a text, a function of the configuration, or
+    ``settings["model"]``.
     One line per run is printed when ``progress`` is true.
     """
     import torch
@@ -210,10 +225,10 @@ def run_study(run, grid, build: Callable, *, seeds, epochs: int, data: StudyData
         for seed in seeds:
             seed_everything(seed, frameworks=(framework,))
             trial = build(config, seed)
-            callback = None
+            callback, during = None, {}
             if on_epoch is not None:
-                def callback(epoch, model, history, config=config, seed=seed):
-                    on_epoch(config, seed, epoch, model, history)
+                def callback(epoch, model, history, config=config, seed=seed, during=during):
+                    during.update(on_epoch(config, seed, epoch, model, history) or {})
             history = training.fit(trial.model, trial.batches, data.val_batches,
                                    trial.optimizer, epochs=trial.epochs or epochs,
                                    device=device, scheduler=trial.scheduler,
@@ -221,7 +236,7 @@ def run_study(run, grid, build: Callable, *, seeds, epochs: int, data: StudyData
                                    on_epoch=callback)
             _, test_accuracy = training.evaluate(trial.model, data.test_batches, loss_fn,
                                                  device)
-            measured = dict(trial.measured)
+            measured = {**trial.measured, **during}
             if measure is not None:
                 measured.update(measure(trial.model, config, seed, history) or {})
             seconds = float(sum(history["seconds"]))
