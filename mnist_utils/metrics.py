@@ -12,6 +12,7 @@ __all__ = [
     "accuracy_interval",
     "calibration_bins",
     "classification_table",
+    "commonest_confusions",
     "confusion_matrix",
     "expected_calibration_error",
     "most_confident_mistakes",
@@ -66,6 +67,24 @@ def confusion_matrix(y_true, y_pred, n_classes: int = 10) -> np.ndarray:
     matrix = np.zeros((n_classes, n_classes), dtype=np.int64)
     np.add.at(matrix, (y_true, y_pred), 1)
     return matrix
+
+
+def commonest_confusions(matrix, k: int = 8):
+    """The ``k`` largest off-diagonal counts of a confusion matrix (chapter 7), as a
+    pandas DataFrame: the true and predicted digit, the count, its share of the true
+    digit's images, and the count of the reverse mistake."""
+    import pandas as pd
+
+    matrix = np.asarray(matrix)
+    if matrix.ndim != 2 or matrix.shape[0] != matrix.shape[1]:
+        raise ValueError(f"expected a square confusion matrix, got shape {matrix.shape}")
+    true, predicted = np.nonzero(~np.eye(len(matrix), dtype=bool))  # off the diagonal
+    order = np.argsort(-matrix[true, predicted], kind="stable")[:k]
+    rows = [(i, j, matrix[i, j], matrix[i, j] / matrix[i].sum(), matrix[j, i])
+            for i, j in zip(true[order], predicted[order])]
+    return pd.DataFrame(rows, columns=["true", "predicted", "count",
+                                       "share of the true digit",
+                                       "count the other way round"])
 
 
 def classification_table(y_true, y_pred):
