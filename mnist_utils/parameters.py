@@ -104,10 +104,12 @@ class Choice:
 @dataclass(frozen=True)
 class Selection:
     """A text naming some options: ``"all"``, one option, or a comma-separated list
-    such as ``"relu,tanh"`` (and ``"none"`` where ``allow_none``). ``options`` is a
-    tuple, or a function returning one (so a module's list is read when needed).
+    such as ``"relu,tanh"`` (and ``"none"`` where ``allow_none``); where an option is
+    itself named ``"all"`` (chapter 11's training-set size), ``"all"`` selects it alone.
+    ``options`` is a tuple, or a function returning one (so a module's list is read
+    when needed).
     Numeric options (depths, sizes) also accept a number: papermill reads
-    ``-p DEPTH 4`` as the integer 4."""
+    ``-p DEPTH 4`` (or ``-p TRAIN_SIZES 5000``) as an integer."""
 
     options: tuple | Callable[[], tuple]
     allow_none: bool = False
@@ -123,14 +125,14 @@ class Selection:
     def pick(self, name, value) -> list[str]:
         """The options ``value`` selects, in the declared order."""
         allowed = self.allowed()
-        numeric = all(option.isdigit() for option in allowed)
+        numeric = any(option.isdigit() for option in allowed)
         if numeric and isinstance(value, numbers.Integral) and not isinstance(value, bool):
             value = str(value)
         if not isinstance(value, str):
             raise ParameterError(f"{name} must be a string such as 'all' or "
                                  f"'{allowed[0]},{allowed[-1]}', got {value!r}")
         picked = [part.strip() for part in value.split(",") if part.strip()]
-        if picked == ["all"]:
+        if picked == ["all"] and "all" not in allowed:  # an option named "all" is itself
             return allowed
         if self.allow_none and picked == ["none"]:
             return []
@@ -175,6 +177,12 @@ def _regularizers():
     from .regularization import METHODS
 
     return METHODS
+
+
+def _train_sizes():
+    from .regularization import TRAIN_SIZES
+
+    return TRAIN_SIZES
 
 
 def _peers():
@@ -245,7 +253,7 @@ CHAPTERS = {
     },
     "11": {
         "METHOD": Selection(_regularizers),
-        "TRAIN_SIZES": Selection(("5000", "all")),
+        "TRAIN_SIZES": Selection(_train_sizes),
         "FULL_EPOCHS": Number(int, 1, 50),
         "FULL_METHOD": Selection(_regularizers),
         "WEIGHT_DECAY": Number(float, 0.0, 1.0),

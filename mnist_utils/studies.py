@@ -193,7 +193,8 @@ class Study(list):
 def run_study(run, grid, build: Callable, *, seeds, epochs: int, data: StudyData,
               settings: dict | None = None, model_name: str | Callable | None = None,
               measure: Callable | None = None, on_epoch: Callable | None = None,
-              device=None, framework: str = "torch", progress: bool = True) -> Study:
+              device=None, framework: str = "torch", progress: bool = True,
+              label: str | list | None = None) -> Study:
     """Train, time, evaluate and record every configuration of ``grid`` for every seed.
 
     ``grid`` is a list of dicts (one configuration each); ``build(config, seed)``
@@ -207,7 +208,9 @@ def run_study(run, grid, build: Callable, *, seeds, epochs: int, data: StudyData
     None) is kept the same way (chapter 9's gradients after epoch 1). ``model_name``
     names the recorded model: a text, a function of the configuration, or
     ``settings["model"]``.
-    One line per run is printed when ``progress`` is true.
+    One line per run is printed when ``progress`` is true; it names the run by the
+    configuration keys in ``label`` (a key or a list of keys), by default every key
+    that varies across the grid (chapter 11 names its runs by ``"method"`` alone).
     """
     import torch
 
@@ -219,6 +222,8 @@ def run_study(run, grid, build: Callable, *, seeds, epochs: int, data: StudyData
     grid = [dict(config) for config in grid]
     varying = [key for key in dict.fromkeys(k for c in grid for k in c)
                if len({repr(c.get(key)) for c in grid}) > 1] or list(grid[0]) if grid else []
+    if label is not None:
+        varying = [label] if isinstance(label, str) else list(label)
     loss_fn = torch.nn.CrossEntropyLoss()
     study, start = Study(), time.perf_counter()
     for config in grid:

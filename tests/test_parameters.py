@@ -53,6 +53,12 @@ def test_selections_pick_in_the_declared_order():
     depths = Selection(tuple(range(1, 9)))
     assert depths.pick("DEPTH", 4) == ["4"]  # papermill reads -p DEPTH 4 as a number
     assert depths.pick("DEPTH", "2,8") == ["2", "8"]
+    sizes = Selection(("5000", "all"))  # chapter 11: a number among text options
+    assert sizes.pick("TRAIN_SIZES", 5000) == ["5000"]
+    assert sizes.pick("TRAIN_SIZES", "all") == ["all"]  # the option, not every option
+    assert sizes.pick("TRAIN_SIZES", "5000,all") == ["5000", "all"]
+    with pytest.raises(ParameterError, match="'100' is not an option"):
+        sizes.pick("TRAIN_SIZES", 100)
 
 
 def test_check_values_knows_each_chapter():
