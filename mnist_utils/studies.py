@@ -260,8 +260,8 @@ def run_study(run, grid, build: Callable, *, seeds, epochs: int, data: StudyData
             study.append(StudyRun(config, seed, history, test_accuracy, seconds,
                                   trial.model, measured))
             if progress:
-                label = "  ".join(f"{key} {config.get(key)}" for key in varying)
-                print(f"{label}  seed {seed}: {len(history['loss'])} epoch(s) in "
+                named = "  ".join(f"{key} {config.get(key)}" for key in varying)
+                print(f"{named}  seed {seed}: {len(history['loss'])} epoch(s) in "
                       f"{seconds:5.1f} s  val {history['val_accuracy'][-1]:.4f}  "
                       f"test {test_accuracy:.4f}")
     study.seconds = time.perf_counter() - start
