@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import copy
 import math
+from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -43,8 +45,13 @@ __all__ = [
     "sample_per_class",
     "schedule",
     "set_adapters",
+    "TaskSplit",
+    "load_or_train",
+    "split_sizes",
     "task_data",
     "task_model",
+    "task_split",
+    "unchanged",
     "with_head",
 ]
 
@@ -97,6 +104,50 @@ def task_data(x, y, digits):
     lookup = np.full(10, -1, dtype=np.int64)
     lookup[list(digits)] = np.arange(len(digits))
     return np.asarray(x)[keep], lookup[y[keep]]
+
+
+@dataclass
+class TaskSplit:
+    """One task's images and renumbered labels (:func:`task_data`) in the fit,
+    validation and test parts of a :func:`mnist_utils.data.load_splits` result; each
+    part is an ``(images, labels)`` pair of NumPy arrays."""
+
+    fit: tuple
+    val: tuple
+    test: tuple
+
+    def study_data(self, *, batch_size: int = 128, n_val: int | None = None):
+        """The task as tensors for training (:class:`mnist_utils.studies.StudyData`),
+        with the first ``n_val`` validation images (all when ``None``)."""
+        from .studies import StudyData
+        from .training import TensorBatches, to_tensors
+
+        x_val, y_val = self.val if n_val is None else (self.val[0][:n_val],
+                                                       self.val[1][:n_val])
+        val = TensorBatches(*to_tensors(x_val, y_val), batch_size=min(1000, len(y_val)))
+        test = TensorBatches(*to_tensors(*self.test), batch_size=1000)
+        return StudyData(*to_tensors(*self.fit), val, test, batch_size)
+
+
+def task_split(splits, digits) -> TaskSplit:
+    """The images of ``digits`` in every part of ``splits`` (chapter 8), labels
+    renumbered as :func:`task_data` does."""
+    return TaskSplit(task_data(splits.x_fit, splits.y_fit, digits),
+                     task_data(splits.x_val, splits.y_val, digits),
+                     task_data(splits.x_test, splits.y_test, digits))
+
+
+def split_sizes(tasks: dict):
+    """A table of each task's number of fit, validation and test images and of the
+    images of its smallest class in the fit part: ``{name: TaskSplit}``."""
+    import pandas as pd
+
+    return pd.DataFrame(
+        {"fit": [len(t.fit[1]) for t in tasks.values()],
+         "validation": [len(t.val[1]) for t in tasks.values()],
+         "test": [len(t.test[1]) for t in tasks.values()],
+         "smallest class (fit)": [int(np.bincount(t.fit[1]).min()) for t in tasks.values()]},
+        index=list(tasks))
 
 
 def budget_per_class(budget: str) -> int | None:
@@ -301,6 +352,42 @@ def with_head(model, head):
     twin = copy.deepcopy(model)
     twin.output = copy.deepcopy(head)
     return twin
+
+
+def unchanged(model, pretrained, layers) -> bool:
+    """Are the weights of the top-level ``layers`` of ``model`` still those of
+    ``pretrained``, bit for bit? A LoRA layer keeps them as ``<layer>.base.*``."""
+    import torch
+
+    after = {name.replace(".base.", "."): value
+             for name, value in model.state_dict().items()}
+    before = {name: value for name, value in pretrained.state_dict().items()
+              if name.split(".")[0] in layers}
+    if not before:
+        raise ValueError(f"the pretrained model has no layer(s) {list(layers)}")
+    return all(name in after and torch.equal(after[name], value)
+               for name, value in before.items())
+
+
+def load_or_train(model, train, path, config: dict) -> dict:
+    """Give ``model`` the weights saved in ``path`` when they were saved with the
+    same ``config``; else call ``train(model)`` (which returns a training history)
+    and save the weights, the config and the history there (chapter 8: the
+    pretrained model is trained once, then loaded by every run and sweep). Returns
+    the history and prints which of the two happened."""
+    import torch
+
+    path = Path(path)
+    saved = torch.load(path, weights_only=True) if path.exists() else None
+    if saved is not None and saved.get("config") == config:
+        model.load_state_dict(saved["state_dict"])
+        print(f"loaded {path.name}, trained earlier with these settings")
+        return saved["history"]
+    history = train(model)
+    torch.save({"config": config, "history": history, "state_dict": model.state_dict()},
+               path)
+    print(f"saved to {path.name}")
+    return history
 
 
 # ------------------------------------------------------------- Keras models

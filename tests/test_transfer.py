@@ -171,3 +171,62 @@ def test_with_head_and_model_accuracy(pretrained):
     twin = transfer.with_head(pretrained, head)
     assert twin.output is not head and pretrained.output is not twin.output
     assert transfer.model_accuracy(twin, images, np.array([2, 2, 2, 0])) == 0.75
+
+
+# ---------------------------------------------- chapter 8's data, cache and checks
+
+
+class _Splits:
+    """A stand-in for load_splits' result: 60 fit, 30 validation and 20 test images."""
+
+    def __init__(self):
+        rng = np.random.default_rng(0)
+        for part, n in (("fit", 60), ("val", 30), ("test", 20)):
+            setattr(self, f"x_{part}", rng.integers(0, 256, (n, 28, 28), dtype=np.uint8))
+            setattr(self, f"y_{part}", np.arange(n) % 10)
+
+
+def test_task_split_keeps_each_part_and_makes_study_data():
+    new = transfer.task_split(_Splits(), transfer.NEW_DIGITS)
+    assert [len(part[1]) for part in (new.fit, new.val, new.test)] == [30, 15, 10]
+    assert set(new.fit[1]) == {0, 1, 2, 3, 4}
+    data = new.study_data(batch_size=8, n_val=5)
+    assert tuple(data.train_images.shape) == (30, 1, 28, 28) and data.batch_size == 8
+    assert len(data.val_batches.labels) == 5 and data.val_batches.batch_size == 5
+    assert len(data.test_batches.labels) == 10
+    sizes = transfer.split_sizes({"new": new})
+    assert sizes.loc["new"].tolist() == [30, 15, 10, 6]  # 6 of each new digit in fit
+
+
+def test_unchanged_sees_a_changed_weight_and_a_lora_layer(pretrained):
+    lora = transfer.prepare(pretrained, "lora", rank=2)
+    assert transfer.unchanged(lora, pretrained, ("conv1", "conv2", "dense1"))
+    with torch.no_grad():
+        lora.conv2.weight[0, 0, 0, 0] += 1e-3
+    assert not transfer.unchanged(lora, pretrained, ("conv2",))
+    assert transfer.unchanged(lora, pretrained, ("conv1", "dense1"))
+    with pytest.raises(ValueError, match="no layer"):
+        transfer.unchanged(lora, pretrained, ("dense9",))
+
+
+def test_load_or_train_trains_once_per_config(tmp_path, capsys):
+    path, calls = tmp_path / "pre.pt", []
+
+    def train(model):
+        calls.append(1)
+        with torch.no_grad():
+            model.output.bias.fill_(0.5)
+        return {"loss": [1.0], "seconds": [0.1]}
+
+    first = transfer.task_model("article000", 5)
+    assert transfer.load_or_train(first, train, path, {"epochs": 1}) == {
+        "loss": [1.0], "seconds": [0.1]}
+    second = transfer.task_model("article000", 5)
+    history = transfer.load_or_train(second, train, path, {"epochs": 1})
+    assert calls == [1] and history["loss"] == [1.0]
+    assert torch.equal(second.output.bias, torch.full((5,), 0.5))
+    transfer.load_or_train(transfer.task_model("article000", 5), train, path, {"epochs": 2})
+    assert calls == [1, 1]  # other settings: trained again
+    out = capsys.readouterr().out
+    assert out.count("saved to pre.pt") == 2 and "loaded pre.pt" in out
+    assert str(tmp_path) not in out  # file names only
