@@ -9,7 +9,7 @@ import pytest
 
 from mnist_utils import runtime
 from mnist_utils.plots import image_grid, save_and_show
-from mnist_utils.runtime import ParameterError, check_param, resolve_quick, setup_chapter
+from mnist_utils.runtime import ParameterError, resolve_quick, setup_chapter
 from mnist_utils.runtime import ChapterRun, project_root
 
 
@@ -33,39 +33,76 @@ def test_bad_quick_values_are_rejected(monkeypatch):
         resolve_quick("yes")
 
 
-def test_check_param_types_and_ranges():
-    assert check_param("EPOCHS", 3, int, minimum=1) == 3
-    assert check_param("LR", 1, float) == 1  # an int is a fine float
-    with pytest.raises(ParameterError, match=r"EPOCHS must be int, got '3' \(str\)"):
-        check_param("EPOCHS", "3", int)
-    with pytest.raises(ParameterError, match="EPOCHS must be int, got True"):
-        check_param("EPOCHS", True, int)
-    with pytest.raises(ParameterError, match="EPOCHS=0 is below the minimum 1"):
-        check_param("EPOCHS", 0, int, minimum=1)
-    with pytest.raises(ParameterError, match="RATE=1.5 is above the maximum 1"):
-        check_param("RATE", 1.5, float, maximum=1)
-    with pytest.raises(ParameterError, match="ACTIVATION='swish' is not one of: 'relu', 'tanh'"):
-        check_param("ACTIVATION", "swish", str, choices=("relu", "tanh"))
-
-
 def test_setup_chapter_checks_before_doing_anything(monkeypatch):
     calls = []
     monkeypatch.setattr(runtime, "seed_everything", lambda *a, **k: calls.append(a))
-    with pytest.raises(ParameterError, match="VAL_SIZE"):
-        setup_chapter(seed=0, quick=False, VAL_SIZE=("5000", int))
-    with pytest.raises(ParameterError, match="SEED"):
-        setup_chapter(seed=-1, quick=False)
+    with pytest.raises(ParameterError, match="VAL_SIZE must be a whole number"):
+        setup_chapter("02", namespace={"SEED": 0, "QUICK": False, "VAL_SIZE": "5000"})
+    with pytest.raises(ParameterError, match="SEED=-1 is out of range"):
+        setup_chapter("02", namespace={"SEED": -1, "QUICK": False})
     with pytest.raises(ParameterError, match="unknown framework 'jax'"):
-        setup_chapter(seed=0, quick=False, frameworks=("jax",))
+        setup_chapter("02", frameworks=("jax",), namespace={"SEED": 0})
+    with pytest.raises(ParameterError, match="does not set N_SHIFT_IMAGES"):
+        setup_chapter("03", namespace={"SEED": 0})
+    with pytest.raises(ParameterError, match="'swish' is not an option"):
+        setup_chapter("09", namespace={"SEED": 0, "ACTIVATION": "relu,swish"})
     assert calls == [], "nothing may be seeded or imported after a bad parameter"
 
 
-def test_setup_chapter_reports_and_picks(capsys):
-    run = setup_chapter(seed=3, quick=True, EPOCHS=(10, int, {"minimum": 1}))
-    assert run.quick and run.seed == 3 and run.params == {"EPOCHS": 10}
+EPOCHS = 10  # read by the next test from this module's globals, as from a notebook's
+SEED = 3
+
+
+def test_setup_chapter_finds_the_parameters_reports_and_picks(capsys, monkeypatch):
+    monkeypatch.setenv("MNIST_BOOK_QUICK", "1")
+    run = setup_chapter("07")
+    assert run.quick and run.seed == 3 and run.chapter == "07"
+    assert run.params == {"SEED": 3, "EPOCHS": 10}
     assert run.pick(full=10, quick=1) == 1
+    assert run.seeds(3) == [3] and run.seeds(3, quick=2) == [3, 4]
     out = capsys.readouterr().out
-    assert "numpy" in out and "QUICK" in out and "seed 3" in out
+    assert "numpy" in out and "QUICK" in out and "seed 3" in out and "cpu " in out
+
+
+def test_chosen_reads_a_selection_in_the_declared_order():
+    run = setup_chapter("09", namespace={"SEED": 0, "QUICK": False, "ACTIVATION": "tanh,relu"},
+                        verbose=False)
+    assert run.chosen("ACTIVATION") == ["relu", "tanh"]
+    with pytest.raises(KeyError, match="SEED is not a selection"):
+        run.chosen("SEED")
+
+
+def test_threads_are_set_by_setup_chapter():
+    torch = pytest.importorskip("torch")
+    before = torch.get_num_threads()
+    try:
+        setup_chapter("07", frameworks=("torch",), verbose=False,
+                      namespace={"SEED": 0, "QUICK": True, "THREADS": 1})
+        assert torch.get_num_threads() == 1
+    finally:
+        torch.set_num_threads(before)
+
+
+def test_record_fills_in_chapter_seed_and_mode(tmp_path, monkeypatch):
+    import json
+
+    monkeypatch.setenv("MNIST_BOOK_RESULTS", str(tmp_path))
+    run = runtime.ChapterRun(seed=4, quick=True, chapter="09")
+    path = run.record(model="article000", framework="torch", test_accuracy=0.9,
+                      config={"epochs": 1}, train_seconds=2.5)
+    record = json.loads(path.read_text())
+    assert (record["chapter"], record["seed"], record["quick"]) == ("09", 4, True)
+    assert record["train_seconds"] == 2.5 and path.parent.name == "quick"
+    assert len(run.recorded(epochs=1)) == 1 and len(run.recorded(epochs=2)) == 0
+
+
+def test_glue_several_figures_at_once(monkeypatch):
+    seen = {}
+    import myst_nb
+
+    monkeypatch.setattr(myst_nb, "glue", lambda name, value, display: seen.update({name: value}))
+    runtime.ChapterRun(seed=0, quick=True).glue(n_train=np.int64(5000), epochs=3)
+    assert seen == {"n_train": 5000, "epochs": 3} and type(seen["n_train"]) is int
 
 
 def test_same_seed_same_numbers():
