@@ -28,8 +28,9 @@ only inside the functions that need them, so ``import mnist_utils`` stays fast.
 - :mod:`mnist_utils.augment` -- batched, seeded affine augmentation on tensors (ch. 11)
 - :mod:`mnist_utils.draw`    -- draw a digit with the mouse, live probabilities (ch. 12)
 - :mod:`mnist_utils.studies` -- choosing a study's configurations, summarising its runs (ch. 08-11)
-- :mod:`mnist_utils.speed`   -- the race to 99%, the peers' recipes (ch. 12)
+- :mod:`mnist_utils.speed`   -- the race to 99%, the peers' recipes, the ablation (ch. 12)
 - :mod:`mnist_utils.ensembles` -- test-time augmentation and ensembles (ch. 12)
+- :mod:`mnist_utils.best_model` -- the best recipe's members and combinations (ch. 12)
 
 The framework-specific modules (models, training) are imported as
 ``from mnist_utils import models``; they load PyTorch/TensorFlow only when called.

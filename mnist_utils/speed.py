@@ -15,7 +15,9 @@ of the evaluation that first shows at least ``target``:
   ``validation_split=0.1``), stopped the same way by a callback.
 
 Each returns a :class:`RaceResult`; :func:`race` runs the book's recipe for several
-seeds and the peers after it, and :func:`race_table` lays the results side by side.
+seeds and the peers after it, and :func:`race_table` lays the results side by side
+(:func:`record_race`, :func:`race_figures` and :func:`plot_race` record, quote and
+draw them). :func:`ablation` runs the book's recipe with one choice changed at a time.
 (Test-time augmentation and ensembles, for the best model, are in
 :mod:`mnist_utils.ensembles`.)
 """
@@ -40,7 +42,12 @@ __all__ = [
     "pytorch_examples_recipe",
     "is_book",
     "race",
+    "race_figures",
     "race_table",
+    "record_race",
+    "plot_race",
+    "pooled_fast_net",
+    "ablation",
     "PEER_RECIPES",
 ]
 
@@ -402,3 +409,135 @@ def race_table(results):
         "seconds": round(r.seconds, 1),
         "× book (median)": round(r.seconds / median, 1),
     } for r in results])
+
+
+def _peer_key(recipe: str) -> str:
+    """``"pytorch/examples"`` -> ``"pytorch_examples"``, as in :data:`PEER_RECIPES`."""
+    return recipe.replace("/", "_").replace(".", "_")
+
+
+def record_race(run, results, *, n_test: int) -> None:
+    """Record every run of the race (chapter 12), its time as the training time."""
+    for r in results:
+        run.record(model=r.recipe, framework="keras" if r.recipe == "keras.io" else "torch",
+                   seed=r.seed, test_accuracy=r.accuracy,
+                   config={"part": "race", "target": r.target, "epochs": r.epochs,
+                           "n_train": r.train_images},
+                   train_seconds=r.seconds, params=r.params, n_test=n_test,
+                   reached_target=r.reached)
+
+
+def race_figures(results) -> dict:
+    """The race's figures for chapter 12's prose: the book's runs (``fast_*``: the
+    median, fastest and slowest seconds, microseconds per training image at the
+    median, mean test accuracy in %, runs that reached the target, runs) and, for
+    each peer of :data:`PEER_RECIPES`, its seconds, epochs, final test accuracy
+    in % and time as a multiple of the book's median (NaN when it did not run)."""
+    book = [r for r in results if is_book(r)]
+    if not book:
+        raise ValueError("race_figures needs at least one run of the book's recipe")
+    times = np.array([r.seconds for r in book])
+    median = float(np.median(times))
+    figures = {
+        "fast_median_s": median, "fast_min_s": float(times.min()),
+        "fast_max_s": float(times.max()),
+        "fast_us_per_image": 1e6 * median / book[0].train_images,
+        "fast_mean_acc_pct": 100 * float(np.mean([r.accuracy for r in book])),
+        "fast_reached": sum(r.reached for r in book), "fast_runs": len(book),
+    }
+    peers = {_peer_key(r.recipe): r for r in results if not is_book(r)}
+    for key in PEER_RECIPES:
+        r = peers.get(key)
+        figures.update({
+            f"{key}_s": r.seconds if r else float("nan"),
+            f"{key}_epochs": r.epochs if r else float("nan"),
+            f"{key}_pct": 100 * r.accuracy if r else float("nan"),
+            f"{key}_ratio": r.seconds / median if r else float("nan")})
+    return figures
+
+
+def plot_race(results, target: float):
+    """Chapter 12's race figure: test accuracy after each evaluation against the
+    wall-clock seconds from a cold start (log scale), one line per run."""
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(8, 3.6))
+    for r in results:
+        times, accs = zip(*[(t, a) for _, t, a in r.history])
+        label = f"{r.recipe}, seed {r.seed}" if is_book(r) else r.recipe
+        ax.plot(times, 100 * np.array(accs), "o" if is_book(r) else "-o", ms=5,
+                label=label)
+    ax.axhline(100 * target, color="grey", ls="--", lw=1)
+    ax.set_xscale("log")
+    # label the powers of ten only: minor labels on a log axis run into each other
+    ax.xaxis.set_minor_formatter(plt.NullFormatter())
+    ax.set(xlabel="wall-clock seconds from a cold start (log scale)",
+           ylabel="test accuracy (%)",
+           title="The race: test accuracy after each evaluation")
+    low = min(a for r in results for _, _, a in r.history)
+    ax.set_ylim(max(90, 100 * low - 0.5), 100)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    return fig
+
+
+# ------------------------------------------------------------------ the ablation
+
+
+def pooled_fast_net(**options):
+    """:func:`fast_net` with a stride-1 first convolution followed by a 2 x 2
+    max-pool, the usual layout the strided convolution replaces (chapter 12's
+    ablation); same output size and parameters, four times the first layer's work."""
+    from collections import OrderedDict
+
+    from torch import nn
+
+    model = fast_net(**options)
+    model.conv1.stride = (1, 1)
+    layers = list(model.named_children())
+    at = [name for name, _ in layers].index("act1") + 1
+    layers.insert(at, ("pool1", nn.MaxPool2d(2)))
+    return nn.Sequential(OrderedDict(layers))
+
+
+def ablation(variants: dict, x_fit, y_fit, x_val, y_val, *, seeds, lr: float = 0.2,
+             target: float = 0.99, device=None, verbose: bool = True):
+    """Chapter 12's ablation: :func:`book_recipe` once per seed for each variant,
+    scored on the validation split (``x_val``), never on the test set.
+
+    ``variants`` maps a name to the :func:`book_recipe` options it changes
+    (``{"model_fn": ..., "one_cycle": False, "lr": ...}``); the first variant is
+    the baseline, usually ``{}`` (the recipe itself, at learning rate ``lr``).
+    Returns a ``pandas.DataFrame`` indexed by variant: parameters, the mean
+    seconds and mean validation accuracy (%) over the seeds, the time as a
+    multiple of the baseline's, the accuracy's difference from it in points, and
+    on how many seeds the variant scored below the baseline with the same seed.
+    """
+    import pandas as pd
+
+    seeds = list(seeds)
+    if not variants or not seeds:
+        raise ValueError("the ablation needs at least one variant and one seed")
+    runs = {}
+    for name, changes in variants.items():
+        runs[name] = [book_recipe(x_fit, y_fit, x_val, y_val, seed=seed, target=target,
+                                  device=device, name=name, **{"lr": lr, **changes})
+                      for seed in seeds]
+        if verbose:
+            print(f"{name}: " + ", ".join(f"seed {r.seed} {r.accuracy:.2%} in "
+                                          f"{r.seconds:.1f} s" for r in runs[name]),
+                  flush=True)
+    base = runs[next(iter(variants))]
+    base_seconds = float(np.mean([r.seconds for r in base]))
+    base_pct = 100 * float(np.mean([r.accuracy for r in base]))
+    rows = []
+    for name, these in runs.items():
+        seconds = float(np.mean([r.seconds for r in these]))
+        pct = 100 * float(np.mean([r.accuracy for r in these]))
+        rows.append({"variant": name, "parameters": these[0].params,
+                     "mean seconds": seconds, "mean validation accuracy (%)": pct,
+                     "× time": seconds / base_seconds,
+                     "Δ accuracy (points)": pct - base_pct,
+                     "seeds below the recipe": sum(
+                         r.accuracy < b.accuracy for r, b in zip(these, base))})
+    return pd.DataFrame(rows).set_index("variant")

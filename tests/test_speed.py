@@ -143,3 +143,104 @@ def test_race_table_needs_a_run_of_the_book():
     peer = speed.RaceResult("keras.io", 0.99, 10.0, 1, 0.99, True, 540)
     with pytest.raises(ValueError, match="at least one run of the book's recipe"):
         speed.race_table([peer])
+
+
+class FakeRun:
+    """What record_race uses of a ChapterRun."""
+
+    def __init__(self):
+        self.records = []
+
+    def record(self, **fields):
+        self.records.append(fields)
+
+
+def synthetic_race():
+    return [speed.RaceResult("book (fast_net)", 0.99, 10.0, 1, 0.991, True, 55_000,
+                             [(1, 10.0, 0.991)], params=29_178, seed=0),
+            speed.RaceResult("book (fast_net)", 0.99, 14.0, 1, 0.989, False, 55_000,
+                             [(1, 14.0, 0.989)], params=29_178, seed=1),
+            speed.RaceResult("book (fast_net)", 0.99, 12.0, 1, 0.993, True, 55_000,
+                             [(1, 12.0, 0.993)], params=29_178, seed=2),
+            speed.RaceResult("keras.io", 0.99, 60.0, 3, 0.9905, True, 54_000,
+                             [(1, 20.0, 0.98), (2, 40.0, 0.987), (3, 60.0, 0.9905)],
+                             params=34_826, seed=0)]
+
+
+def test_race_figures_quote_the_book_and_each_peer():
+    figures = speed.race_figures(synthetic_race())
+    assert figures["fast_median_s"] == 12.0
+    assert (figures["fast_min_s"], figures["fast_max_s"]) == (10.0, 14.0)
+    assert figures["fast_us_per_image"] == pytest.approx(1e6 * 12.0 / 55_000)
+    assert figures["fast_mean_acc_pct"] == pytest.approx(99.1)
+    assert (figures["fast_reached"], figures["fast_runs"]) == (2, 3)
+    assert figures["keras_io_s"] == 60.0 and figures["keras_io_epochs"] == 3
+    assert figures["keras_io_pct"] == pytest.approx(99.05)
+    assert figures["keras_io_ratio"] == 5.0
+    # a peer that did not run (PEERS) is NaN, so the prose still has its key
+    assert all(np.isnan(figures[f"pytorch_examples_{k}"])
+               for k in ("s", "epochs", "pct", "ratio"))
+    with pytest.raises(ValueError, match="at least one run of the book's recipe"):
+        speed.race_figures(synthetic_race()[3:])
+
+
+def test_record_race_records_every_run_with_its_framework():
+    run = FakeRun()
+    speed.record_race(run, synthetic_race(), n_test=10_000)
+    assert [r["framework"] for r in run.records] == ["torch"] * 3 + ["keras"]
+    assert run.records[3] == {
+        "model": "keras.io", "framework": "keras", "seed": 0, "test_accuracy": 0.9905,
+        "config": {"part": "race", "target": 0.99, "epochs": 3, "n_train": 54_000},
+        "train_seconds": 60.0, "params": 34_826, "n_test": 10_000,
+        "reached_target": True}
+
+
+def test_plot_race_draws_every_evaluation():
+    import matplotlib.pyplot as plt
+
+    fig = speed.plot_race(synthetic_race(), 0.99)
+    ax = fig.axes[0]
+    lines = [line for line in ax.get_lines() if line.get_label()[0] != "_"]
+    assert [line.get_label() for line in lines] == [
+        "book (fast_net), seed 0", "book (fast_net), seed 1", "book (fast_net), seed 2",
+        "keras.io"]
+    assert list(lines[3].get_xdata()) == [20.0, 40.0, 60.0]
+    assert ax.get_xscale() == "log"
+    plt.close(fig)
+
+
+def test_pooled_fast_net_pools_instead_of_striding():
+    net = speed.pooled_fast_net().eval()
+    layers = dict(net.named_children())
+    assert layers["conv1"].stride == (1, 1)
+    assert list(layers).index("pool1") == list(layers).index("act1") + 1
+    assert sum(p.numel() for p in net.parameters()) == 29_178
+    assert net(torch.randn(2, 1, 28, 28)).shape == (2, 10)
+    assert speed.fast_net().conv1.stride == (2, 2)  # the recipe itself is unchanged
+
+
+def test_ablation_tabulates_means_against_the_first_variant(monkeypatch):
+    scores = {("base", 0): (0.95, 10.0), ("base", 1): (0.97, 12.0),
+              ("crop", 0): (0.94, 7.0), ("crop", 1): (0.98, 8.0)}
+    calls = []
+
+    def fake_recipe(x, y, xv, yv, *, seed, name, lr, target, device, **changes):
+        calls.append((name, seed, lr, changes))
+        accuracy, seconds = scores[name, seed]
+        return speed.RaceResult(name, target, seconds, 1, accuracy, accuracy >= target,
+                                100, params=50 if name == "crop" else 40, seed=seed)
+
+    monkeypatch.setattr(speed, "book_recipe", fake_recipe)
+    table = speed.ablation({"base": {}, "crop": {"lr": 0.05, "one_cycle": False}},
+                           None, None, None, None, seeds=[0, 1], lr=0.2, verbose=False)
+    assert calls[0] == ("base", 0, 0.2, {})
+    assert calls[2] == ("crop", 0, 0.05, {"one_cycle": False})  # a variant's lr wins
+    assert list(table.index) == ["base", "crop"]
+    assert list(table["parameters"]) == [40, 50]
+    assert list(table["mean seconds"]) == [11.0, 7.5]
+    assert table["mean validation accuracy (%)"].tolist() == pytest.approx([96.0, 96.0])
+    assert table["× time"].tolist() == pytest.approx([1.0, 7.5 / 11.0])
+    assert table["Δ accuracy (points)"].tolist() == pytest.approx([0.0, 0.0])
+    assert list(table["seeds below the recipe"]) == [0, 1]
+    with pytest.raises(ValueError, match="at least one variant and one seed"):
+        speed.ablation({}, None, None, None, None, seeds=[0])
