@@ -19,7 +19,7 @@ def test_choose_and_seeds():
     with pytest.raises(ParameterError, match="must be a string"):
         studies.choose("ACTIVATION", 3, allowed)
     assert studies.seeds(2, 3) == [2, 3, 4]
-    with pytest.raises(ParameterError, match="REPEATS must be a positive whole number"):
+    with pytest.raises(ParameterError, match="REPEATS=0 is below the minimum 1"):
         studies.seeds(0, 0)
 
 
