@@ -174,7 +174,7 @@ def test_each_notebook_trained_one_tiny_run_and_the_table_joins_the_sweep(swept)
     relu, tanh = (_printed(swept["out"] / name) for name in NAMES)
     assert "activations: relu\n" in relu and "seeds: [0]\n" in relu
     assert "1 run(s), 800 images x 1 epoch(s) each" in relu
-    assert "tanh        seed" not in relu
+    assert "activation tanh " not in relu
     # the second notebook's table reads the first one's run back from the record
     assert "1 recorded run(s)" in relu and "2 recorded run(s)" in tanh
 
