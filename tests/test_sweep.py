@@ -185,14 +185,13 @@ def test_a_second_call_skips_what_is_done(swept):
     assert len(results.load_results(quick=True, chapter="09")) == 2
 
 
-def test_an_unknown_activation_stops_the_notebook_in_its_setup(swept):
+def test_an_unknown_activation_stops_the_sweep_before_any_kernel_starts(swept):
     out = swept["tmp"] / "bad"
-    rows = sweep.run_sweep(CHAPTER, [("ACTIVATION", "swish")], out=out, progress=False)
-    status = rows[0]["status"]
-    assert status.startswith("failed: ParameterError: ACTIVATION='swish'")
-    assert "'swish' is not an option; choose 'all' or some of: relu, leaky_relu" in status
-    assert (out / "ACTIVATION=swish.failed.ipynb").exists()
-    assert not (out / "ACTIVATION=swish.ipynb").exists()
+    with pytest.raises(SweepError, match=r"09_activation_study.ipynb: ACTIVATION='swish': "
+                                         r"'swish' is not an option; choose 'all' or some "
+                                         r"of: relu, leaky_relu"):
+        sweep.run_sweep(CHAPTER, [("ACTIVATION", "relu,swish")], out=out, progress=False)
+    assert not out.exists()  # nothing was written, relu included
     assert len(results.load_results(quick=True, chapter="09")) == 2  # nothing trained
 
 
@@ -202,9 +201,11 @@ def test_plan_rejects_bad_names_and_values_before_running():
         sweep.plan(CHAPTER, [("ACTIVATIONS", "relu")])
     with pytest.raises(SweepError, match=r"REPEATS='x' \(str\) does not fit the default 3 \(int\)"):
         sweep.plan(CHAPTER, [("REPEATS", "x")])
-    # a string parameter keeps its text; the chapter's set-up cell judges the option
-    # (an unknown activation stops it there, see the swish test above)
-    assert sweep.plan(CHAPTER, [("ACTIVATION", "3")]) == [{"ACTIVATION": "3"}]
+    # bounds and string options come from the parameter's declaration
+    with pytest.raises(SweepError, match=r"REPEATS=0 is out of range: it must be from 1 to 20"):
+        sweep.plan(CHAPTER, [("REPEATS", "0")])
+    with pytest.raises(SweepError, match=r"ACTIVATION='3': '3' is not an option"):
+        sweep.plan(CHAPTER, [("ACTIVATION", "3")])
     # a grid of names and values that fit: every combination, nothing run
     assert sweep.plan(CHAPTER, [("ACTIVATION", "relu,sigmoid"), ("SEED", "0,1")]) == [
         {"ACTIVATION": "relu", "SEED": 0}, {"ACTIVATION": "relu", "SEED": 1},
