@@ -1,6 +1,6 @@
 # Convolutional MNIST, from scratch -- set-up, build, test.
 #   make book   set up everything, execute every chapter, build the HTML site
-#   make test   set up everything, unit tests, chapters in quick mode, strict site build
+#   make test   set up everything, lint, unit tests, chapters in quick mode, strict site build
 #   make lab    JupyterLab on the chapters
 #   make rerun NB=chapters/02_mnist_data.ipynb PARAMS="-p SEED 1"   (papermill into runs/)
 #   python -m mnist_utils.sweep NB -p NAME v1,v2 ...                 (a grid of runs)
@@ -18,7 +18,7 @@ NB ?=
 PARAMS ?=
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help setup vendor data book test unit notebooks site site-check lab rerun chromium clean \
+.PHONY: help setup vendor data book test lint unit notebooks site site-check lab rerun chromium clean \
         benchmark
 
 help:
@@ -53,7 +53,12 @@ book: setup data
 	$(PY) tools/build_site.py --mode full --strict
 
 # --- tests ------------------------------------------------------------------------
-test: setup data chromium unit notebooks site site-check
+test: setup data chromium lint unit notebooks site site-check
+
+# ruff: lint (pyflakes, pycodestyle, imports, bugbear) and formatting, chapters included
+lint: $(DEPS_STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 unit: $(DEPS_STAMP)
 	$(PY) -m pytest tests -m "not site"
