@@ -24,8 +24,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 CHAPTERS = ROOT / "chapters"
-CACHES = {"full": ROOT / "_build" / ".jupyter_cache",
-          "quick": ROOT / "_build" / "quick" / "_build" / ".jupyter_cache"}
+CACHES = {
+    "full": ROOT / "_build" / ".jupyter_cache",
+    "quick": ROOT / "_build" / "quick" / "_build" / ".jupyter_cache",
+}
 
 
 def chapters() -> list[Path]:
@@ -62,8 +64,12 @@ def execute(mode: str, timeout: int) -> dict[str, float | None]:
     times: dict[str, float | None] = {}
     for path in chapters():
         notebook = nbformat.read(path, as_version=4)
-        client = NotebookClient(notebook, timeout=timeout, kernel_name="python3",
-                                resources={"metadata": {"path": str(CHAPTERS)}})
+        client = NotebookClient(
+            notebook,
+            timeout=timeout,
+            kernel_name="python3",
+            resources={"metadata": {"path": str(CHAPTERS)}},
+        )
         start = time.perf_counter()
         try:
             client.execute()
@@ -96,16 +102,22 @@ def report(columns: dict[str, dict[str, float | None]]) -> None:
     for title, times in columns.items():
         missing = [n for n in names if times.get(n) is None]
         if missing:
-            print(f"{title}: no figure for {len(missing)} chapter(s) ({', '.join(missing)}); "
-                  "the total leaves them out")
+            print(
+                f"{title}: no figure for {len(missing)} chapter(s) ({', '.join(missing)}); "
+                "the total leaves them out"
+            )
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--execute", choices=("quick", "full"),
-                        help="run every chapter now in this mode and time it")
-    parser.add_argument("--timeout", type=int, default=4 * 3600,
-                        help="seconds one cell may run (default: 4 hours)")
+    parser.add_argument(
+        "--execute",
+        choices=("quick", "full"),
+        help="run every chapter now in this mode and time it",
+    )
+    parser.add_argument(
+        "--timeout", type=int, default=4 * 3600, help="seconds one cell may run (default: 4 hours)"
+    )
     args = parser.parse_args(argv)
     if args.timeout < 1:
         parser.error("--timeout must be at least 1 second")

@@ -42,24 +42,42 @@ WARMUP_BATCHES = 3
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--limit", "--epochs-sample", dest="limit", type=int, default=60_000,
-                        metavar="N", help="time the epoch on the first N training images "
-                        "(default: all 60,000)")
+    parser.add_argument(
+        "--limit",
+        "--epochs-sample",
+        dest="limit",
+        type=int,
+        default=60_000,
+        metavar="N",
+        help="time the epoch on the first N training images (default: all 60,000)",
+    )
     parser.add_argument("--batch-size", type=int, default=128, help="default: 128")
-    parser.add_argument("--data-batches", type=int, default=100, metavar="B",
-                        help="batches for the data-only timings (default: 100)")
-    parser.add_argument("--num-workers", type=int, default=0,
-                        help="DataLoader worker processes for (a) (default: 0)")
-    parser.add_argument("--threads", type=int, default=None,
-                        help="PyTorch CPU threads (default: PyTorch's own choice)")
+    parser.add_argument(
+        "--data-batches",
+        type=int,
+        default=100,
+        metavar="B",
+        help="batches for the data-only timings (default: 100)",
+    )
+    parser.add_argument(
+        "--num-workers",
+        type=int,
+        default=0,
+        help="DataLoader worker processes for (a) (default: 0)",
+    )
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=None,
+        help="PyTorch CPU threads (default: PyTorch's own choice)",
+    )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--skip-keras", action="store_true", help="time (a) and (b) only")
     args = parser.parse_args(argv)
     if not 1 <= args.limit <= 60_000:
         parser.error("--limit must be between 1 and 60000")
     if args.batch_size < 1 or args.data_batches < 1 or args.num_workers < 0:
-        parser.error("--batch-size and --data-batches must be positive, "
-                     "--num-workers non-negative")
+        parser.error("--batch-size and --data-batches must be positive, --num-workers non-negative")
     if args.threads is not None and args.threads < 1:
         parser.error("--threads must be at least 1")
     return args
@@ -101,8 +119,9 @@ def keras_epoch(x, y, args) -> float:
 
     seed_everything(args.seed, frameworks=("tensorflow",))
     net = models.keras_model("article000")
-    net.compile(optimizer=keras.optimizers.Adam(learning_rate=1e-3),
-                loss="sparse_categorical_crossentropy")
+    net.compile(
+        optimizer=keras.optimizers.Adam(learning_rate=1e-3), loss="sparse_categorical_crossentropy"
+    )
     images = (x[..., None] / 255).astype("float32")
     warm = WARMUP_BATCHES * args.batch_size
     net.fit(images[:warm], y[:warm], batch_size=args.batch_size, epochs=1, verbose=0)
@@ -122,46 +141,56 @@ def main(argv=None) -> int:
         torch.set_num_threads(args.threads)
     device = torch_device()
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    print(f"Python {platform.python_version()}, torch {torch.__version__}, "
-          f"{os.cpu_count()} CPUs, torch threads {torch.get_num_threads()}, "
-          f"device {device}, load average {load:.1f}")
-    print(f"one epoch of article000 on {args.limit:,} training images, "
-          f"batch size {args.batch_size}, Adam 1e-3\n")
+    print(
+        f"Python {platform.python_version()}, torch {torch.__version__}, "
+        f"{os.cpu_count()} CPUs, torch threads {torch.get_num_threads()}, "
+        f"device {device}, load average {load:.1f}"
+    )
+    print(
+        f"one epoch of article000 on {args.limit:,} training images, "
+        f"batch size {args.batch_size}, Adam 1e-3\n"
+    )
 
     (x_train, y_train), _ = load_mnist()
-    x, y = x_train[:args.limit], y_train[:args.limit]
+    x, y = x_train[: args.limit], y_train[: args.limit]
 
     # (a) torchvision + DataLoader, as article 004 feeds its model
     train_loader, _ = training.torchvision_loaders(args.batch_size, seed=args.seed)
     dataset = train_loader.dataset
     if args.limit < len(dataset):
         dataset = Subset(dataset, range(args.limit))
-    loader = DataLoader(dataset, batch_size=args.batch_size, shuffle=True,
-                        num_workers=args.num_workers,
-                        generator=torch.Generator().manual_seed(args.seed))
+    loader = DataLoader(
+        dataset,
+        batch_size=args.batch_size,
+        shuffle=True,
+        num_workers=args.num_workers,
+        generator=torch.Generator().manual_seed(args.seed),
+    )
     # (b) the book's in-memory batches
     images, labels = training.to_tensors(x, y, device=device)
-    batches = training.TensorBatches(images, labels, args.batch_size, shuffle=True,
-                                     seed=args.seed)
-    warmup = training.TensorBatches(images[:WARMUP_BATCHES * args.batch_size],
-                                    labels[:WARMUP_BATCHES * args.batch_size],
-                                    args.batch_size)
+    batches = training.TensorBatches(images, labels, args.batch_size, shuffle=True, seed=args.seed)
+    warmup = training.TensorBatches(
+        images[: WARMUP_BATCHES * args.batch_size],
+        labels[: WARMUP_BATCHES * args.batch_size],
+        args.batch_size,
+    )
 
     rate_data_a = data_only(loader, args.data_batches)
     rate_data_b = data_only(batches, args.data_batches)
     seconds = {"(a) DataLoader": torch_epoch(loader, warmup, args, device)}
     seconds["(b) in memory"] = torch_epoch(batches, warmup, args, device)
-    seconds["(b+) + chan_last"] = torch_epoch(batches, warmup, args, device,
-                                              channels_last=True)
+    seconds["(b+) + chan_last"] = torch_epoch(batches, warmup, args, device, channels_last=True)
     if not args.skip_keras:
         seconds["(c) Keras fit"] = keras_epoch(x, y, args)
 
     print(f"{'path':16s} {'epoch s':>9s} {'images/s':>10s}")
     for name, s in seconds.items():
         print(f"{name:16s} {s:9.1f} {args.limit / s:10,.0f}")
-    print(f"\ndata only, no model ({args.data_batches} batches): DataLoader "
-          f"{rate_data_a:,.0f} images/s, in memory {rate_data_b:,.0f} images/s "
-          f"({rate_data_b / rate_data_a:,.0f}x)")
+    print(
+        f"\ndata only, no model ({args.data_batches} batches): DataLoader "
+        f"{rate_data_a:,.0f} images/s, in memory {rate_data_b:,.0f} images/s "
+        f"({rate_data_b / rate_data_a:,.0f}x)"
+    )
 
     ratio = seconds["(a) DataLoader"] / seconds["(b) in memory"]
     layout = seconds["(b) in memory"] / seconds["(b+) + chan_last"]
@@ -172,14 +201,18 @@ def main(argv=None) -> int:
     verdict = "yes" if book >= TARGET else "NO"
     print(f"the book's path is at least {TARGET:.0f}x the DataLoader path: {verdict}")
     data_us, step_us = 1e6 / rate_data_a, 1e6 * seconds["(b) in memory"] / args.limit
-    print(f"the DataLoader costs about {data_us:.0f} us per image and the training step "
-          f"{step_us:.0f} us, so removing the data cost should give about "
-          f"{(data_us + step_us) / step_us:.2f}x; a measured ratio far from that usually means the "
-          f"machine's load changed during the run")
+    print(
+        f"the DataLoader costs about {data_us:.0f} us per image and the training step "
+        f"{step_us:.0f} us, so removing the data cost should give about "
+        f"{(data_us + step_us) / step_us:.2f}x; a measured ratio far from that usually means the "
+        f"machine's load changed during the run"
+    )
     if not args.skip_keras:
         keras_ratio = seconds["(b+) + chan_last"] / seconds["(c) Keras fit"]
-        print(f"Keras vs the book's PyTorch path: {keras_ratio:.2f}x "
-              f"({'Keras faster' if keras_ratio > 1 else 'PyTorch faster'})")
+        print(
+            f"Keras vs the book's PyTorch path: {keras_ratio:.2f}x "
+            f"({'Keras faster' if keras_ratio > 1 else 'PyTorch faster'})"
+        )
     print("\nFigures vary between machines and between runs on a busy machine.")
     return 0
 

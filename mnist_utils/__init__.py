@@ -60,11 +60,16 @@ The framework-specific modules (models, training) are imported as
 ``from mnist_utils import models``; they load PyTorch/TensorFlow only when called.
 """
 
-from .data import (MNISTUnavailableError, load_mnist, load_splits, prepare_torchvision_root,
-                   train_val_split)
+from .checks import ParameterError
+from .data import (
+    MNISTUnavailableError,
+    load_mnist,
+    load_splits,
+    prepare_torchvision_root,
+    train_val_split,
+)
 from .inference import predict_image, prepare_image
 from .plots import image_grid, save_and_show
-from .checks import ParameterError
 from .runtime import glue, seed_everything, setup_chapter, torch_device
 
 __version__ = "0.1.0"

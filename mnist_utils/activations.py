@@ -14,10 +14,20 @@ import numpy as np
 
 from .models import ACTIVATIONS, LEAKY_SLOPE
 
-__all__ = ["FUNCTIONS", "accuracy_table", "compare_with_best", "fall_per_layer",
-           "mean_curves", "mean_norms", "per_activation", "plot_accuracy_and_time",
-           "plot_functions", "plot_gradient_norms", "plot_learning_curves",
-           "summarize_by_activation"]
+__all__ = [
+    "FUNCTIONS",  # noqa: F822 (built on first use by the module __getattr__)
+    "accuracy_table",
+    "compare_with_best",
+    "fall_per_layer",
+    "mean_curves",
+    "mean_norms",
+    "per_activation",
+    "plot_accuracy_and_time",
+    "plot_functions",
+    "plot_gradient_norms",
+    "plot_learning_curves",
+    "summarize_by_activation",
+]
 
 
 def _functions() -> dict:
@@ -62,8 +72,9 @@ def plot_functions(z, values: dict, slopes: dict):
     return fig
 
 
-def summarize_by_activation(frame, metrics=("test_accuracy", "seconds_per_epoch",
-                                            "grad_ratio_init", "grad_ratio_epoch1")):
+def summarize_by_activation(
+    frame, metrics=("test_accuracy", "seconds_per_epoch", "grad_ratio_init", "grad_ratio_epoch1")
+):
     """Mean, standard deviation and number of seeds of each metric per activation
     (:func:`mnist_utils.studies.summarize`), one row per activation in the book's
     order, indexed by the activation's name (chapter 9)."""
@@ -71,8 +82,9 @@ def summarize_by_activation(frame, metrics=("test_accuracy", "seconds_per_epoch"
 
     summary = summarize(frame, by=["config.activation"], metrics=metrics)
     order = {name: i for i, name in enumerate(ACTIVATIONS)}
-    summary = (summary.sort_values("config.activation", key=lambda s: s.map(order))
-               .set_index("config.activation"))
+    summary = summary.sort_values("config.activation", key=lambda s: s.map(order)).set_index(
+        "config.activation"
+    )
     summary.index.name = "activation"
     return summary
 
@@ -85,20 +97,23 @@ def accuracy_table(summary):
 
     from .studies import mean_std
 
-    return pd.DataFrame({
-        "test accuracy (%)": mean_std(summary, "test_accuracy", scale=100),
-        "seeds": summary["runs"],
-        "s / epoch": summary["seconds_per_epoch_mean"].round(1),
-        "grad conv1 / output (init)": summary["grad_ratio_init_mean"].map("{:.2g}".format),
-    }, index=summary.index)
+    return pd.DataFrame(
+        {
+            "test accuracy (%)": mean_std(summary, "test_accuracy", scale=100),
+            "seeds": summary["runs"],
+            "s / epoch": summary["seconds_per_epoch_mean"].round(1),
+            "grad conv1 / output (init)": summary["grad_ratio_init_mean"].map("{:.2g}".format),
+        },
+        index=summary.index,
+    )
 
 
 def compare_with_best(summary):
     """Each activation against the best mean test accuracy (chapter 9), in points:
-    its mean and standard deviation, how far below the best it is, the noise of that comparison (twice the
-    larger of the two standard deviations) and whether the gap is within it. With a
-    single seed there is no standard deviation: the noise is NaN and only the best
-    counts as within it."""
+    its mean and standard deviation, how far below the best it is, the noise of that
+    comparison (twice the larger of the two standard deviations) and whether the gap
+    is within it. With a single seed there is no standard deviation: the noise is NaN
+    and only the best counts as within it."""
     import pandas as pd
 
     means, stds = 100 * summary["test_accuracy_mean"], 100 * summary["test_accuracy_std"]
@@ -106,10 +121,16 @@ def compare_with_best(summary):
     gap = means.max() - means
     noise = 2 * np.maximum(stds, stds[best])  # NaN with fewer than two seeds
     within = (gap <= noise) | (means.index == best)
-    return pd.DataFrame({"mean (%)": means.round(2), "std (points)": stds.round(2),
-                         "points below the best": gap.round(2),
-                         "noise (points)": noise.round(2), "within noise": within},
-                        index=summary.index)
+    return pd.DataFrame(
+        {
+            "mean (%)": means.round(2),
+            "std (points)": stds.round(2),
+            "points below the best": gap.round(2),
+            "noise (points)": noise.round(2),
+            "within noise": within,
+        },
+        index=summary.index,
+    )
 
 
 def per_activation(table, columns: dict) -> dict:
@@ -140,15 +161,36 @@ def plot_accuracy_and_time(summary):
     ax_acc.errorbar(names, acc.clip(lower=bottom), yerr=err, fmt="o", capsize=4, color="C0")
     for i, value in enumerate(acc):
         if value < bottom:
-            ax_acc.annotate(f"{value:.1f}% (off scale)", (i, bottom), xytext=(0, 6),
-                            textcoords="offset points", ha="center", fontsize=8, color="C3")
+            ax_acc.annotate(
+                f"{value:.1f}% (off scale)",
+                (i, bottom),
+                xytext=(0, 6),
+                textcoords="offset points",
+                ha="center",
+                fontsize=8,
+                color="C3",
+            )
         else:
-            ax_acc.annotate(f"{value:.2f}", (i, value), xytext=(7, 0),
-                            textcoords="offset points", va="center", fontsize=7)
-    ax_acc.set(ylabel="test accuracy (%)", ylim=(bottom, top),
-               title="final test accuracy (mean ± std over seeds)")
-    ax_time.bar(names, summary["seconds_per_epoch_mean"], color="C1",
-                yerr=summary["seconds_per_epoch_std"].fillna(0), capsize=4)
+            ax_acc.annotate(
+                f"{value:.2f}",
+                (i, value),
+                xytext=(7, 0),
+                textcoords="offset points",
+                va="center",
+                fontsize=7,
+            )
+    ax_acc.set(
+        ylabel="test accuracy (%)",
+        ylim=(bottom, top),
+        title="final test accuracy (mean ± std over seeds)",
+    )
+    ax_time.bar(
+        names,
+        summary["seconds_per_epoch_mean"],
+        color="C1",
+        yerr=summary["seconds_per_epoch_std"].fillna(0),
+        capsize=4,
+    )
     ax_time.set(ylabel="seconds", title="time per epoch (mean over seeds)")
     for ax in (ax_acc, ax_time):
         ax.tick_params(axis="x", rotation=45)
@@ -166,8 +208,9 @@ def mean_curves(study) -> dict:
         runs = [r for r in study if r.config["activation"] == name]
         curves[name] = {
             "loss": np.mean([r.history["loss"] for r in runs], axis=0),
-            "val_accuracy": np.mean([[r.measured["val_accuracy_0"], *r.history["val_accuracy"]]
-                                     for r in runs], axis=0),
+            "val_accuracy": np.mean(
+                [[r.measured["val_accuracy_0"], *r.history["val_accuracy"]] for r in runs], axis=0
+            ),
         }
     return curves
 
@@ -180,14 +223,16 @@ def plot_learning_curves(curves: dict):
     fig, (ax_loss, ax_val) = plt.subplots(1, 2, figsize=(11, 4))
     for name, curve in curves.items():
         epochs = len(curve["loss"])
-        line, = ax_val.plot(range(epochs + 1), 100 * curve["val_accuracy"], marker="o",
-                            label=name)
-        ax_loss.plot(range(1, epochs + 1), curve["loss"], marker="o",
-                     color=line.get_color(), label=name)
-    ax_loss.set(xlabel="epoch", ylabel="loss", title="training loss",
-                xticks=range(1, epochs + 1))
-    ax_val.set(xlabel="epoch", ylabel="accuracy (%)", title="validation accuracy",
-               xticks=range(epochs + 1))
+        (line,) = ax_val.plot(
+            range(epochs + 1), 100 * curve["val_accuracy"], marker="o", label=name
+        )
+        ax_loss.plot(
+            range(1, epochs + 1), curve["loss"], marker="o", color=line.get_color(), label=name
+        )
+    ax_loss.set(xlabel="epoch", ylabel="loss", title="training loss", xticks=range(1, epochs + 1))
+    ax_val.set(
+        xlabel="epoch", ylabel="accuracy (%)", title="validation accuracy", xticks=range(epochs + 1)
+    )
     for ax in (ax_loss, ax_val):
         ax.grid(alpha=0.3)
     ax_val.legend(fontsize=8, ncol=2)
@@ -218,8 +263,9 @@ def fall_per_layer(norms, top: str, bottom: str):
     layers = list(norms.columns)
     steps = layers.index(top) - layers.index(bottom)
     if steps < 1:
-        raise ValueError(f"{top!r} must come after {bottom!r} in the model; "
-                         f"the layers are {layers}")
+        raise ValueError(
+            f"{top!r} must come after {bottom!r} in the model; the layers are {layers}"
+        )
     return (norms[top] / norms[bottom]) ** (1 / steps)
 
 
@@ -233,9 +279,12 @@ def plot_gradient_norms(panels: dict):
         layers = list(norms.columns)
         for name, row in norms.iterrows():
             ax.plot(range(len(layers)), row.to_numpy(), marker="o", label=name)
-        ax.set(yscale="log", xticks=range(len(layers)),
-               xticklabels=[layer.split(".")[0] for layer in layers],
-               title=f"gradient norm per layer: {title}")
+        ax.set(
+            yscale="log",
+            xticks=range(len(layers)),
+            xticklabels=[layer.split(".")[0] for layer in layers],
+            title=f"gradient norm per layer: {title}",
+        )
         ax.grid(alpha=0.3, which="both")
     axes[0][0].set_ylabel("L2 norm of the weight gradient")
     axes[0][-1].legend(fontsize=8, ncol=2)

@@ -37,14 +37,20 @@ def check_ranges(rotation, shift, zoom) -> tuple[float, float, float]:
     pixels, 0-14 (half an MNIST image); ``zoom``: largest relative change of size,
     0 <= zoom < 1 (the factor is drawn from ``[1 - zoom, 1 + zoom]``).
     """
-    limits = {"rotation": (rotation, 180, "degrees", True),
-              "shift": (shift, 14, "pixels", True),
-              "zoom": (zoom, 1, "(a fraction of the size)", False)}
+    limits = {
+        "rotation": (rotation, 180, "degrees", True),
+        "shift": (shift, 14, "pixels", True),
+        "zoom": (zoom, 1, "(a fraction of the size)", False),
+    }
     for name, (value, top, unit, top_allowed) in limits.items():
         if isinstance(value, bool) or not isinstance(value, numbers.Real):
             raise ValueError(f"{name} must be a number, got {value!r}")
-        if not math.isfinite(value) or value < 0 or value > top or (
-                value == top and not top_allowed):
+        if (
+            not math.isfinite(value)
+            or value < 0
+            or value > top
+            or (value == top and not top_allowed)
+        ):
             upper = f"<= {top}" if top_allowed else f"< {top}"
             raise ValueError(f"{name} must be >= 0 and {upper} {unit}, got {value!r}")
     return float(rotation), float(shift), float(zoom)
@@ -57,8 +63,9 @@ def _check_images(images):
         shape = tuple(images.shape) if hasattr(images, "shape") else type(images).__name__
         raise ValueError(f"expected a 4-D tensor of images (N, C, H, W), got {shape}")
     if not images.is_floating_point():
-        raise ValueError(f"expected floating-point images (e.g. from "
-                         f"training.to_tensors), got {images.dtype}")
+        raise ValueError(
+            f"expected floating-point images (e.g. from training.to_tensors), got {images.dtype}"
+        )
     if images.shape[-1] != images.shape[-2]:
         raise ValueError(f"expected square images, got {images.shape[-2]}x{images.shape[-1]}")
 
@@ -80,8 +87,10 @@ def affine(images, angle, dx, dy, scale, *, fill: float = BACKGROUND):
         value = torch.as_tensor(value, dtype=images.dtype, device=images.device)
         value = value.expand(n) if value.ndim == 0 else value
         if value.shape != (n,):
-            raise ValueError(f"{name} must be a number or hold one value per image "
-                             f"({n}), got shape {tuple(value.shape)}")
+            raise ValueError(
+                f"{name} must be a number or hold one value per image "
+                f"({n}), got shape {tuple(value.shape)}"
+            )
         values[name] = value
     if bool((values["scale"] <= 0).any()):
         raise ValueError("scale must be positive")
@@ -99,13 +108,21 @@ def affine(images, angle, dx, dy, scale, *, fill: float = BACKGROUND):
     theta[:, 1, 2] = -(theta[:, 1, 0] * tx + theta[:, 1, 1] * ty)
     grid = F.affine_grid(theta, list(images.shape), align_corners=False)
     # grid_sample pads with zeros; shift so that "zero" is the fill value
-    warped = F.grid_sample(images - fill, grid, mode="bilinear", padding_mode="zeros",
-                           align_corners=False)
+    warped = F.grid_sample(
+        images - fill, grid, mode="bilinear", padding_mode="zeros", align_corners=False
+    )
     return warped + fill
 
 
-def random_affine(images, *, rotation: float = 10.0, shift: float = 2.0,
-                  zoom: float = 0.1, generator=None, fill: float = BACKGROUND):
+def random_affine(
+    images,
+    *,
+    rotation: float = 10.0,
+    shift: float = 2.0,
+    zoom: float = 0.1,
+    generator=None,
+    fill: float = BACKGROUND,
+):
     """A random rotation in ``[-rotation, rotation]`` degrees, shifts in
     ``[-shift, shift]`` pixels (each axis) and a zoom factor in
     ``[1 - zoom, 1 + zoom]``, drawn independently for every image (from
@@ -126,8 +143,14 @@ def random_affine(images, *, rotation: float = 10.0, shift: float = 2.0,
         return ((2 * u - 1) * half_width).to(images.dtype)
 
     angle, dx, dy, scale = uniform(rotation), uniform(shift), uniform(shift), 1 + uniform(zoom)
-    return affine(images, angle.to(images.device), dx.to(images.device),
-                  dy.to(images.device), scale.to(images.device), fill=fill)
+    return affine(
+        images,
+        angle.to(images.device),
+        dx.to(images.device),
+        dy.to(images.device),
+        scale.to(images.device),
+        fill=fill,
+    )
 
 
 class AugmentedBatches:
@@ -140,8 +163,16 @@ class AugmentedBatches:
     the plain batches for validation and testing.
     """
 
-    def __init__(self, batches, *, rotation: float = 10.0, shift: float = 2.0,
-                 zoom: float = 0.1, seed: int = 0, fill: float = BACKGROUND):
+    def __init__(
+        self,
+        batches,
+        *,
+        rotation: float = 10.0,
+        shift: float = 2.0,
+        zoom: float = 0.1,
+        seed: int = 0,
+        fill: float = BACKGROUND,
+    ):
         self.rotation, self.shift, self.zoom = check_ranges(rotation, shift, zoom)
         if not is_whole_number(seed) or seed < 0:
             raise ValueError(f"seed must be a whole number >= 0, got {seed!r}")
@@ -157,6 +188,14 @@ class AugmentedBatches:
         generator = torch.Generator().manual_seed(self.seed + self.epoch)
         self.epoch += 1
         for images, labels in self.batches:
-            yield random_affine(images, rotation=self.rotation, shift=self.shift,
-                                zoom=self.zoom, generator=generator,
-                                fill=self.fill), labels
+            yield (
+                random_affine(
+                    images,
+                    rotation=self.rotation,
+                    shift=self.shift,
+                    zoom=self.zoom,
+                    generator=generator,
+                    fill=self.fill,
+                ),
+                labels,
+            )

@@ -73,15 +73,18 @@ class Recipe:
         if not self.lr > 0:
             raise ValueError(f"lr must be > 0, got {self.lr!r}")
         if not 0 <= self.label_smoothing < 1:
-            raise ValueError(f"label_smoothing must be in [0, 1), got "
-                             f"{self.label_smoothing!r}")
+            raise ValueError(f"label_smoothing must be in [0, 1), got {self.label_smoothing!r}")
         check_ranges(self.rotation, self.shift, self.zoom)
 
     def config(self) -> dict:
         """The settings that make two members comparable, for the results record."""
-        return {"part": "best", "epochs": self.epochs, "lr": self.lr,
-                "label_smoothing": self.label_smoothing,
-                "augment": f"rot{self.rotation:g}-shift{self.shift:g}-zoom{self.zoom:g}"}
+        return {
+            "part": "best",
+            "epochs": self.epochs,
+            "lr": self.lr,
+            "label_smoothing": self.label_smoothing,
+            "augment": f"rot{self.rotation:g}-shift{self.shift:g}-zoom{self.zoom:g}",
+        }
 
 
 def train_member(recipe: Recipe, data, seed: int, *, device=None):
@@ -96,21 +99,42 @@ def train_member(recipe: Recipe, data, seed: int, *, device=None):
     seed_everything(seed, frameworks=("torch",))
     model = models.torch_model(recipe.spec)
     batches = augment.AugmentedBatches(
-        training.TensorBatches(data.train_images, data.train_labels,
-                               batch_size=recipe.batch_size, shuffle=True, seed=seed,
-                               drop_last=True),
-        rotation=recipe.rotation, shift=recipe.shift, zoom=recipe.zoom, seed=seed)
-    optimizer = torch.optim.AdamW(model.parameters(), lr=recipe.lr,
-                                  weight_decay=recipe.weight_decay)
+        training.TensorBatches(
+            data.train_images,
+            data.train_labels,
+            batch_size=recipe.batch_size,
+            shuffle=True,
+            seed=seed,
+            drop_last=True,
+        ),
+        rotation=recipe.rotation,
+        shift=recipe.shift,
+        zoom=recipe.zoom,
+        seed=seed,
+    )
+    optimizer = torch.optim.AdamW(
+        model.parameters(), lr=recipe.lr, weight_decay=recipe.weight_decay
+    )
     scheduler = torch.optim.lr_scheduler.OneCycleLR(
-        optimizer, max_lr=recipe.lr, total_steps=recipe.epochs * len(batches),
-        pct_start=recipe.warmup)
+        optimizer,
+        max_lr=recipe.lr,
+        total_steps=recipe.epochs * len(batches),
+        pct_start=recipe.warmup,
+    )
     loss_fn = torch.nn.CrossEntropyLoss(label_smoothing=recipe.label_smoothing)
     # fit trains in the channels_last layout, faster for CPU convolutions
-    history = training.fit(model, batches, data.val_batches, optimizer,
-                           epochs=recipe.epochs, device=device or torch_device(),
-                           loss_fn=loss_fn, scheduler=scheduler, scheduler_step="batch",
-                           progress=False)
+    history = training.fit(
+        model,
+        batches,
+        data.val_batches,
+        optimizer,
+        epochs=recipe.epochs,
+        device=device or torch_device(),
+        loss_fn=loss_fn,
+        scheduler=scheduler,
+        scheduler_step="batch",
+        progress=False,
+    )
     return model, history
 
 
@@ -151,14 +175,22 @@ def train_members(run, recipe: Recipe, data, seeds, *, device=None) -> list[Memb
         test_accuracy = metrics.accuracy(data.test_batches.labels.numpy(), logits)
         torch.save(model.state_dict(), run.model_path(f"12_best_seed{seed}.pt"))
         members.append(Member(seed, model, history, test_accuracy, seconds))
-        run.record(model=MEMBER_MODEL, framework="torch", seed=seed,
-                   test_accuracy=test_accuracy,
-                   config={**recipe.config(), "n_train": len(data.train_labels)},
-                   train_seconds=seconds, params=count_params(recipe.spec),
-                   n_test=len(data.test_batches.labels),
-                   val_accuracy=members[-1].val_accuracy)
-        print(f"seed {seed}: final epoch val {members[-1].val_accuracy:.4f}, "
-              f"test {test_accuracy:.4f}, {seconds / 60:.1f} min", flush=True)
+        run.record(
+            model=MEMBER_MODEL,
+            framework="torch",
+            seed=seed,
+            test_accuracy=test_accuracy,
+            config={**recipe.config(), "n_train": len(data.train_labels)},
+            train_seconds=seconds,
+            params=count_params(recipe.spec),
+            n_test=len(data.test_batches.labels),
+            val_accuracy=members[-1].val_accuracy,
+        )
+        print(
+            f"seed {seed}: final epoch val {members[-1].val_accuracy:.4f}, "
+            f"test {test_accuracy:.4f}, {seconds / 60:.1f} min",
+            flush=True,
+        )
     return members
 
 
@@ -167,10 +199,17 @@ def member_table(members):
     texts in %) and the training minutes, indexed by seed."""
     import pandas as pd
 
-    return pd.DataFrame([{
-        "seed": m.seed, "validation accuracy": f"{100 * m.val_accuracy:.2f}%",
-        "test accuracy": f"{100 * m.test_accuracy:.2f}%",
-        "minutes": round(m.seconds / 60, 1)} for m in members]).set_index("seed")
+    return pd.DataFrame(
+        [
+            {
+                "seed": m.seed,
+                "validation accuracy": f"{100 * m.val_accuracy:.2f}%",
+                "test accuracy": f"{100 * m.test_accuracy:.2f}%",
+                "minutes": round(m.seconds / 60, 1),
+            }
+            for m in members
+        ]
+    ).set_index("seed")
 
 
 def member_figures(members) -> dict:
@@ -185,7 +224,8 @@ def member_figures(members) -> dict:
     return {
         "member_mean_pct": float(test.mean()),
         "member_std_pct": float(test.std(ddof=1)) if len(test) > 1 else 0.0,
-        "member_min_pct": float(test.min()), "member_max_pct": float(test.max()),
+        "member_min_pct": float(test.min()),
+        "member_max_pct": float(test.max()),
         "member_val_mean_pct": 100 * float(np.mean([m.val_accuracy for m in members])),
         "member_minutes": float(minutes.mean()),
         "member_max_minutes": float(minutes.max()),
@@ -202,8 +242,11 @@ def plot_member_curves(members):
     for m in members:
         accuracy = 100 * np.array(m.history["val_accuracy"])
         ax.plot(range(1, len(accuracy) + 1), accuracy, "-o", ms=3, label=f"seed {m.seed}")
-    ax.set(xlabel="epoch", ylabel="validation accuracy (%)",
-           title="The best recipe, epoch by epoch (validation split)")
+    ax.set(
+        xlabel="epoch",
+        ylabel="validation accuracy (%)",
+        title="The best recipe, epoch by epoch (validation split)",
+    )
     ax.xaxis.set_major_locator(plt.MaxNLocator(integer=True))
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
@@ -233,12 +276,13 @@ def combinations(models) -> dict[str, Combination]:
     models = tuple(models)
     if not models:
         raise ValueError("combinations needs at least one model")
-    options = {"first model": Combination(models[:1]),
-               "first model + TTA": Combination(models[:1], ensembles.TTA_SHIFTS)}
+    options = {
+        "first model": Combination(models[:1]),
+        "first model + TTA": Combination(models[:1], ensembles.TTA_SHIFTS),
+    }
     if len(models) > 1:
         options[f"ensemble of {len(models)}"] = Combination(models)
-        options[f"ensemble of {len(models)} + TTA"] = Combination(models,
-                                                                  ensembles.TTA_SHIFTS)
+        options[f"ensemble of {len(models)} + TTA"] = Combination(models, ensembles.TTA_SHIFTS)
     return options
 
 
@@ -249,12 +293,17 @@ def combination_table(val_accuracy: dict, test_probabilities: dict, y_test, choi
 
     if choice not in val_accuracy:
         raise KeyError(f"{choice!r} is not one of the combinations: {list(val_accuracy)}")
-    return pd.DataFrame([{
-        "combination": name,
-        "validation accuracy": f"{100 * val_accuracy[name]:.2f}%",
-        "test accuracy": f"{100 * metrics.accuracy(y_test, test_probabilities[name]):.2f}%",
-        "chosen": "◀ chosen" if name == choice else ""} for name in val_accuracy
-    ]).set_index("combination")
+    return pd.DataFrame(
+        [
+            {
+                "combination": name,
+                "validation accuracy": f"{100 * val_accuracy[name]:.2f}%",
+                "test accuracy": f"{100 * metrics.accuracy(y_test, test_probabilities[name]):.2f}%",
+                "chosen": "◀ chosen" if name == choice else "",
+            }
+            for name in val_accuracy
+        ]
+    ).set_index("combination")
 
 
 def chosen_figures(chosen_probabilities, first_probabilities, y_test) -> dict:
@@ -266,21 +315,43 @@ def chosen_figures(chosen_probabilities, first_probabilities, y_test) -> dict:
     right = int(np.sum(np.argmax(chosen_probabilities, 1) == y_test))
     first_right = int(np.sum(np.argmax(first_probabilities, 1) == y_test))
     low, high = metrics.accuracy_interval(right, len(y_test))
-    return {"chosen_pct": 100 * right / len(y_test), "chosen_errors": len(y_test) - right,
-            "chosen_low_pct": 100 * low, "chosen_high_pct": 100 * high,
-            "chosen_right": right, "first_right": first_right,
-            "gain_images": right - first_right, "n_test": len(y_test)}
+    return {
+        "chosen_pct": 100 * right / len(y_test),
+        "chosen_errors": len(y_test) - right,
+        "chosen_low_pct": 100 * low,
+        "chosen_high_pct": 100 * high,
+        "chosen_right": right,
+        "first_right": first_right,
+        "gain_images": right - first_right,
+        "n_test": len(y_test),
+    }
 
 
-def record_combination(run, choice: str, test_accuracy: float, members: list[Member],
-                       recipe: Recipe, *, n_train: int, n_test: int):
+def record_combination(
+    run,
+    choice: str,
+    test_accuracy: float,
+    members: list[Member],
+    recipe: Recipe,
+    *,
+    n_train: int,
+    n_test: int,
+):
     """Record the combination chosen on validation (chapter 12): its training time
     is every member's, its parameters the members' together."""
     from .models import count_params
 
     return run.record(
-        model=f"best: {choice}", framework="torch", test_accuracy=test_accuracy,
-        config={"part": "ensemble", "members": len(members), "epochs": recipe.epochs,
-                "n_train": n_train},
+        model=f"best: {choice}",
+        framework="torch",
+        test_accuracy=test_accuracy,
+        config={
+            "part": "ensemble",
+            "members": len(members),
+            "epochs": recipe.epochs,
+            "n_train": n_train,
+        },
         train_seconds=float(sum(m.seconds for m in members)),
-        params=count_params(recipe.spec) * len(members), n_test=n_test)
+        params=count_params(recipe.spec) * len(members),
+        n_test=n_test,
+    )

@@ -21,18 +21,24 @@ def plot_conv_block(digit, stages: dict, *, title: str = ""):
 
     digit = np.asarray(digit)
     if digit.ndim != 2 or not stages:
-        raise ValueError(f"need a 2-D digit and at least one filter's stages, got a "
-                         f"{digit.ndim}-D digit and {len(stages)} filters")
+        raise ValueError(
+            f"need a 2-D digit and at least one filter's stages, got a "
+            f"{digit.ndim}-D digit and {len(stages)} filters"
+        )
     fig, axes = plt.subplots(len(stages), 4, figsize=(9, 2.4 * len(stages)), squeeze=False)
     for row, (name, arrays) in zip(axes, stages.items()):
         if len(arrays) != 3:
-            raise ValueError(f"{name}: give (feature_map, after_relu, after_pool), "
-                             f"got {len(arrays)} arrays")
+            raise ValueError(
+                f"{name}: give (feature_map, after_relu, after_pool), got {len(arrays)} arrays"
+            )
         fmap, relu, pooled = map(np.asarray, arrays)
         row[0].imshow(digit, cmap="gray_r", vmin=0, vmax=digit.max() or 1)
         row[0].set_title(f"input {digit.shape}", fontsize=9)
-        panels = [(fmap, f"{name}\n{fmap.shape}"), (relu, "after ReLU"),
-                  (pooled, f"after 2x2 max-pool\n{pooled.shape}")]
+        panels = [
+            (fmap, f"{name}\n{fmap.shape}"),
+            (relu, "after ReLU"),
+            (pooled, f"after 2x2 max-pool\n{pooled.shape}"),
+        ]
         for ax, (image, label) in zip(row[1:], panels):
             limit = np.abs(image).max() or 1  # symmetric, so 0 is white
             ax.imshow(image, cmap="RdBu_r", vmin=-limit, vmax=limit)

@@ -48,7 +48,7 @@ __all__ = [
 ]
 
 FLOAT64_RTOL = 1e-12  # PyTorch, float64
-FLOAT32_RTOL = 1e-6   # TensorFlow and Keras, float32
+FLOAT32_RTOL = 1e-6  # TensorFlow and Keras, float32
 
 
 @dataclass(frozen=True)
@@ -57,7 +57,7 @@ class Check:
 
     framework: str
     call: str
-    difference: float   # largest absolute difference from the hand result
+    difference: float  # largest absolute difference from the hand result
     tolerance: float
 
 
@@ -68,20 +68,25 @@ class CheckTable(list):
         import pandas as pd
 
         return pd.DataFrame(
-            {"framework": [c.framework for c in self], "call": [c.call for c in self],
-             "largest |difference|": [f"{c.difference:.1e}" for c in self],
-             "tolerance": [f"{c.tolerance:.0e}" for c in self]})
+            {
+                "framework": [c.framework for c in self],
+                "call": [c.call for c in self],
+                "largest |difference|": [f"{c.difference:.1e}" for c in self],
+                "tolerance": [f"{c.tolerance:.0e}" for c in self],
+            }
+        )
 
     @property
     def largest(self) -> float:
         """The largest difference of any check in the table (0.0 if empty)."""
         return max((c.difference for c in self), default=0.0)
 
-    def named(self, case: str) -> "CheckTable":
+    def named(self, case: str) -> CheckTable:
         """The same checks with ``case`` in front of each call, to tell cases apart
         when tables are added together."""
-        return CheckTable(Check(c.framework, f"{case}: {c.call}", c.difference, c.tolerance)
-                          for c in self)
+        return CheckTable(
+            Check(c.framework, f"{case}: {c.call}", c.difference, c.tolerance) for c in self
+        )
 
     def __add__(self, other):
         return CheckTable(list(self) + list(other))
@@ -109,8 +114,7 @@ def compare(framework: str, call: str, hand, other, rtol: float | None = None) -
     hand = np.asarray(hand, dtype=np.float64)
     other = np.asarray(_numpy(other), dtype=np.float64)
     if hand.shape != other.shape:
-        raise AssertionError(f"{call}: shape {other.shape}, the hand result has "
-                             f"shape {hand.shape}")
+        raise AssertionError(f"{call}: shape {other.shape}, the hand result has shape {hand.shape}")
     try:
         np.testing.assert_allclose(other, hand, rtol=rtol, atol=rtol)
     except AssertionError as error:
@@ -130,8 +134,9 @@ def summary():
     """Per framework: how many checks :data:`LOG` holds and their largest difference."""
     import pandas as pd
 
-    frame = pd.DataFrame({"framework": [c.framework for c in LOG],
-                          "difference": [c.difference for c in LOG]})
+    frame = pd.DataFrame(
+        {"framework": [c.framework for c in LOG], "difference": [c.difference for c in LOG]}
+    )
     table = frame.groupby("framework", sort=False)["difference"].agg(["count", "max"])
     table.columns = ["checks", "largest |difference|"]
     table["largest |difference|"] = table["largest |difference|"].map("{:.1e}".format)
@@ -139,9 +144,9 @@ def summary():
 
 
 def _numpy(value):
-    if hasattr(value, "detach"):          # torch tensor
+    if hasattr(value, "detach"):  # torch tensor
         return value.detach().numpy()
-    if hasattr(value, "numpy"):           # TensorFlow / Keras tensor
+    if hasattr(value, "numpy"):  # TensorFlow / Keras tensor
         return value.numpy()
     return value
 
@@ -149,8 +154,7 @@ def _numpy(value):
 def _t64(a, grad=False):
     import torch
 
-    return torch.tensor(np.asarray(a, dtype=np.float64), dtype=torch.float64,
-                        requires_grad=grad)
+    return torch.tensor(np.asarray(a, dtype=np.float64), dtype=torch.float64, requires_grad=grad)
 
 
 def _f32(a):
@@ -172,7 +176,7 @@ def to_hwio(w):
 
 
 def _from_nhwc(y, two_d):
-    y = _numpy(y)[0].transpose(2, 0, 1)   # (1, H, W, C) -> (C, H, W)
+    y = _numpy(y)[0].transpose(2, 0, 1)  # (1, H, W, C) -> (C, H, W)
     return y[0] if two_d else y
 
 
@@ -205,13 +209,25 @@ def conv2d(hand, x, w, b=None, *, stride: int = 1, padding=0) -> CheckTable:
 
     if not (padding == "same" and stride > 1):
         torch_pad = padding if isinstance(padding, str) else pad
-        out = F.conv2d(_t64(x3)[None], _t64(w4), None if b is None else _t64(b),
-                       stride=stride, padding=torch_pad)[0]
-        table.append(compare("torch", f"F.conv2d(stride={stride}, padding={torch_pad!r})",
-                             hand, out[0] if two_d else out))
+        out = F.conv2d(
+            _t64(x3)[None],
+            _t64(w4),
+            None if b is None else _t64(b),
+            stride=stride,
+            padding=torch_pad,
+        )[0]
+        table.append(
+            compare(
+                "torch",
+                f"F.conv2d(stride={stride}, padding={torch_pad!r})",
+                hand,
+                out[0] if two_d else out,
+            )
+        )
 
-    tf_pad = ("SAME" if pad is None else "VALID" if pad == 0
-              else [[0, 0], [pad, pad], [pad, pad], [0, 0]])
+    tf_pad = (
+        "SAME" if pad is None else "VALID" if pad == 0 else [[0, 0], [pad, pad], [pad, pad], [0, 0]]
+    )
     out = tf.nn.conv2d(to_nhwc(x3), to_hwio(w4), strides=stride, padding=tf_pad)
     call = f"tf.nn.conv2d(strides={stride}, padding={tf_pad!r})"
     if b is not None:
@@ -225,8 +241,14 @@ def conv2d(hand, x, w, b=None, *, stride: int = 1, padding=0) -> CheckTable:
         layer.build((None, *x3.shape[1:], x3.shape[0]))
         layer.set_weights([to_hwio(w4), _f32(bias)])
         out = layer(to_nhwc(x3))
-        table.append(compare("keras", f"layers.Conv2D(strides={stride}, "
-                             f"padding={keras_pad!r})", hand, _from_nhwc(out, two_d)))
+        table.append(
+            compare(
+                "keras",
+                f"layers.Conv2D(strides={stride}, padding={keras_pad!r})",
+                hand,
+                _from_nhwc(out, two_d),
+            )
+        )
     return table
 
 
@@ -244,17 +266,22 @@ def output_sizes(formula, cases):
 
     rows = []
     for W, K, P, S in cases:
-        torch_w = F.conv2d(torch.zeros(1, 1, W, W), torch.zeros(1, 1, K, K),
-                           stride=S, padding=P).shape[-1]
-        tf_w = tf.nn.conv2d(tf.zeros((1, W, W, 1)), tf.zeros((K, K, 1, 1)), strides=S,
-                            padding=[[0, 0], [P, P], [P, P], [0, 0]]).shape[1]
+        torch_w = F.conv2d(
+            torch.zeros(1, 1, W, W), torch.zeros(1, 1, K, K), stride=S, padding=P
+        ).shape[-1]
+        tf_w = tf.nn.conv2d(
+            tf.zeros((1, W, W, 1)),
+            tf.zeros((K, K, 1, 1)),
+            strides=S,
+            padding=[[0, 0], [P, P], [P, P], [0, 0]],
+        ).shape[1]
         hand = formula(W, K, P, S)
         if not hand == torch_w == tf_w:
-            raise AssertionError(f"W={W} K={K} P={P} S={S}: formula {hand}, "
-                                 f"torch {torch_w}, tensorflow {tf_w}")
+            raise AssertionError(
+                f"W={W} K={K} P={P} S={S}: formula {hand}, torch {torch_w}, tensorflow {tf_w}"
+            )
         rows.append((W, K, P, S, hand, torch_w, tf_w))
-    return pd.DataFrame(rows, columns=["W", "K", "P", "S", "formula", "torch",
-                                       "tensorflow"])
+    return pd.DataFrame(rows, columns=["W", "K", "P", "S", "formula", "torch", "tensorflow"])
 
 
 def pool2d(hand, x, k: int = 2, *, stride: int | None = None, op: str = "max") -> CheckTable:
@@ -267,19 +294,35 @@ def pool2d(hand, x, k: int = 2, *, stride: int | None = None, op: str = "max") -
     if op not in ("max", "mean"):
         raise ValueError(f"op must be 'max' or 'mean', got {op!r}")
     s = k if stride is None else stride
-    torch_fn, tf_fn, keras_layer = ((F.max_pool2d, tf.nn.max_pool2d, keras.layers.MaxPooling2D)
-                                    if op == "max" else
-                                    (F.avg_pool2d, tf.nn.avg_pool2d,
-                                     keras.layers.AveragePooling2D))
+    torch_fn, tf_fn, keras_layer = (
+        (F.max_pool2d, tf.nn.max_pool2d, keras.layers.MaxPooling2D)
+        if op == "max"
+        else (F.avg_pool2d, tf.nn.avg_pool2d, keras.layers.AveragePooling2D)
+    )
     table = CheckTable()
-    table.append(compare("torch", f"F.{torch_fn.__name__}({k}, stride={s})", hand,
-                         torch_fn(_t64(x)[None, None], k, stride=s)[0, 0]))
+    table.append(
+        compare(
+            "torch",
+            f"F.{torch_fn.__name__}({k}, stride={s})",
+            hand,
+            torch_fn(_t64(x)[None, None], k, stride=s)[0, 0],
+        )
+    )
     out = tf_fn(to_nhwc(x), k, strides=s, padding="VALID")
-    table.append(compare("tensorflow", f"tf.nn.{tf_fn.__name__}({k}, strides={s})", hand,
-                         _from_nhwc(out, True)))
+    table.append(
+        compare(
+            "tensorflow", f"tf.nn.{tf_fn.__name__}({k}, strides={s})", hand, _from_nhwc(out, True)
+        )
+    )
     out = keras_layer((k, k), strides=s)(to_nhwc(x))
-    table.append(compare("keras", f"layers.{keras_layer.__name__}(({k}, {k}), strides={s})",
-                         hand, _from_nhwc(out, True)))
+    table.append(
+        compare(
+            "keras",
+            f"layers.{keras_layer.__name__}(({k}, {k}), strides={s})",
+            hand,
+            _from_nhwc(out, True),
+        )
+    )
     return table
 
 
@@ -292,8 +335,11 @@ def activation(name: str, z, value, derivative) -> CheckTable:
     import torch
 
     torch_fns = {"relu": torch.relu, "sigmoid": torch.sigmoid, "tanh": torch.tanh}
-    tf_fns = {"relu": ("tf.nn.relu", tf.nn.relu), "sigmoid": ("tf.sigmoid", tf.sigmoid),
-              "tanh": ("tf.tanh", tf.tanh)}
+    tf_fns = {
+        "relu": ("tf.nn.relu", tf.nn.relu),
+        "sigmoid": ("tf.sigmoid", tf.sigmoid),
+        "tanh": ("tf.tanh", tf.tanh),
+    }
     if name not in torch_fns:
         raise ValueError(f"unknown activation {name!r}; use one of {sorted(torch_fns)}")
     zt = _t64(z, grad=True)
@@ -307,10 +353,12 @@ def activation(name: str, z, value, derivative) -> CheckTable:
         tape.watch(zv)
         out = tf_fns[name][1](zv)
     table.append(compare("tensorflow", tf_fns[name][0], value, out))
-    table.append(compare("tensorflow", f"GradientTape: {name}'", derivative,
-                         tape.gradient(out, zv)))
-    table.append(compare("keras", f"activations.{name}", value,
-                         getattr(keras.activations, name)(zv)))
+    table.append(
+        compare("tensorflow", f"GradientTape: {name}'", derivative, tape.gradient(out, zv))
+    )
+    table.append(
+        compare("keras", f"activations.{name}", value, getattr(keras.activations, name)(zv))
+    )
     return table
 
 
@@ -347,15 +395,33 @@ def cross_entropy(hand, labels, *, probabilities=None, logits=None) -> CheckTabl
     onehot = np.eye(scores.shape[1])[labels]
     table = CheckTable()
     torch_logits = _t64(scores if from_logits else np.log(scores))
-    table.append(compare("torch", "F.cross_entropy" + ("" if from_logits else "(ln p)"),
-                         hand, F.cross_entropy(torch_logits, torch.tensor(labels))))
+    table.append(
+        compare(
+            "torch",
+            "F.cross_entropy" + ("" if from_logits else "(ln p)"),
+            hand,
+            F.cross_entropy(torch_logits, torch.tensor(labels)),
+        )
+    )
     suffix = "(from_logits=True)" if from_logits else ""
     categorical = keras.losses.CategoricalCrossentropy(from_logits=from_logits)
-    table.append(compare("keras", "losses.CategoricalCrossentropy" + suffix, hand,
-                         categorical(_f32(onehot), _f32(scores))))
+    table.append(
+        compare(
+            "keras",
+            "losses.CategoricalCrossentropy" + suffix,
+            hand,
+            categorical(_f32(onehot), _f32(scores)),
+        )
+    )
     sparse = keras.losses.SparseCategoricalCrossentropy(from_logits=from_logits)
-    table.append(compare("keras", "losses.SparseCategoricalCrossentropy" + suffix, hand,
-                         sparse(labels, _f32(scores))))
+    table.append(
+        compare(
+            "keras",
+            "losses.SparseCategoricalCrossentropy" + suffix,
+            hand,
+            sparse(labels, _f32(scores)),
+        )
+    )
     return table
 
 
@@ -374,14 +440,21 @@ def cross_entropy_gradient(hand, logits, labels) -> CheckTable:
     zt = _t64(scores, grad=True)
     F.cross_entropy(zt, torch.tensor(labels)).backward()
     table = CheckTable()
-    table.append(compare("torch", "autograd: F.cross_entropy", hand,
-                         zt.grad[0] if one else zt.grad))
+    table.append(
+        compare("torch", "autograd: F.cross_entropy", hand, zt.grad[0] if one else zt.grad)
+    )
     zv = tf.Variable(_f32(scores))
     with tf.GradientTape() as tape:
         loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True)(labels, zv)
     grad = tape.gradient(loss, zv).numpy()
-    table.append(compare("tensorflow", "GradientTape: SparseCategoricalCrossentropy", hand,
-                         grad[0] if one else grad))
+    table.append(
+        compare(
+            "tensorflow",
+            "GradientTape: SparseCategoricalCrossentropy",
+            hand,
+            grad[0] if one else grad,
+        )
+    )
     return table
 
 
@@ -403,12 +476,15 @@ def keras_two_layer(weights, lam):
     import keras
 
     W1, b1, W2, b2 = weights
-    net = keras.Sequential([
-        keras.Input((W1.shape[1],)),
-        keras.layers.Dense(W1.shape[0], activation="relu",
-                           kernel_regularizer=keras.regularizers.L2(lam / 2)),
-        keras.layers.Dense(W2.shape[0], kernel_regularizer=keras.regularizers.L2(lam / 2)),
-    ])
+    net = keras.Sequential(
+        [
+            keras.Input((W1.shape[1],)),
+            keras.layers.Dense(
+                W1.shape[0], activation="relu", kernel_regularizer=keras.regularizers.L2(lam / 2)
+            ),
+            keras.layers.Dense(W2.shape[0], kernel_regularizer=keras.regularizers.L2(lam / 2)),
+        ]
+    )
     net.set_weights([W1.T, b1, W2.T, b2])
     return net
 
@@ -420,7 +496,7 @@ def _keras_loss_and_gradients(net, x, label):
     ce = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
     with tf.GradientTape() as tape:
         logits = net(_f32(x)[None])
-        penalty = tf.add_n(net.losses)     # the L2 terms, from the current weights
+        penalty = tf.add_n(net.losses)  # the L2 terms, from the current weights
         total = ce(np.array([label]), logits) + penalty
     return penalty, total, tape.gradient(total, net.trainable_variables)
 
@@ -433,8 +509,9 @@ def _untranspose(a):
     return a.T if a.ndim == 2 else a
 
 
-def two_layer_network(hand_loss, hand_grads, weights, x, label, *, lam: float,
-                      l2=None) -> CheckTable:
+def two_layer_network(
+    hand_loss, hand_grads, weights, x, label, *, lam: float, l2=None
+) -> CheckTable:
     """Check the loss and the four gradients of chapter 3's tiny network
     ``softmax(W2 relu(W1 x + b1) + b2)`` with the L2 penalty ``lam/2 (|W1|^2 + |W2|^2)``.
 
@@ -447,8 +524,9 @@ def two_layer_network(hand_loss, hand_grads, weights, x, label, *, lam: float,
 
     params, logits = torch_two_layer(weights)
     W1, _, W2, _ = params
-    loss = (F.cross_entropy(logits(x)[None], torch.tensor([label]))
-            + lam / 2 * (W1.square().sum() + W2.square().sum()))
+    loss = F.cross_entropy(logits(x)[None], torch.tensor([label])) + lam / 2 * (
+        W1.square().sum() + W2.square().sum()
+    )
     loss.backward()
     table = CheckTable()
     table.append(compare("torch", "cross_entropy + lam/2 ||W||^2", hand_loss, loss))
@@ -459,8 +537,9 @@ def two_layer_network(hand_loss, hand_grads, weights, x, label, *, lam: float,
         table.append(compare("keras", "L2(lam/2) penalty, model.losses", l2, penalty))
     table.append(compare("keras", "cross-entropy + model.losses", hand_loss, total))
     for name, grad, keras_grad in zip(_NAMES, hand_grads, grads):
-        table.append(compare("tensorflow", f"GradientTape: dL/d{name}", grad,
-                             _untranspose(keras_grad)))
+        table.append(
+            compare("tensorflow", f"GradientTape: dL/d{name}", grad, _untranspose(keras_grad))
+        )
     return table
 
 
@@ -479,8 +558,10 @@ def sgd_step(hand_new, weights, x, label, *, lam: float, eta: float) -> CheckTab
 
     params, logits = torch_two_layer(weights)
     W1, b1, W2, b2 = params
-    optimizer = torch.optim.SGD([{"params": [W1, W2], "weight_decay": lam},
-                                 {"params": [b1, b2], "weight_decay": 0.0}], lr=eta)
+    optimizer = torch.optim.SGD(
+        [{"params": [W1, W2], "weight_decay": lam}, {"params": [b1, b2], "weight_decay": 0.0}],
+        lr=eta,
+    )
     optimizer.zero_grad()
     F.cross_entropy(logits(x)[None], torch.tensor([label])).backward()
     optimizer.step()
@@ -489,9 +570,7 @@ def sgd_step(hand_new, weights, x, label, *, lam: float, eta: float) -> CheckTab
         table.append(compare("torch", f"optim.SGD(weight_decay): {name}", new, param))
     net = keras_two_layer(weights, lam)
     _, _, grads = _keras_loss_and_gradients(net, x, label)
-    keras.optimizers.SGD(learning_rate=eta).apply_gradients(
-        zip(grads, net.trainable_variables))
+    keras.optimizers.SGD(learning_rate=eta).apply_gradients(zip(grads, net.trainable_variables))
     for name, new, value in zip(_NAMES, hand_new, net.get_weights()):
-        table.append(compare("keras", f"optimizers.SGD + L2: {name}", new,
-                             _untranspose(value)))
+        table.append(compare("keras", f"optimizers.SGD + L2: {name}", new, _untranspose(value)))
     return table

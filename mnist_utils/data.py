@@ -22,9 +22,17 @@ from dataclasses import dataclass
 import numpy as np
 
 from .checks import is_whole_number
-from .sources import (MIRRORS, MNIST_FILES, PACKAGE_NAME, MNISTUnavailableError,
-                      default_data_dir, mnist_arrays, prepare_torchvision_root, read_idx,
-                      write_idx)
+from .sources import (
+    MIRRORS,
+    MNIST_FILES,
+    PACKAGE_NAME,
+    MNISTUnavailableError,
+    default_data_dir,
+    mnist_arrays,
+    prepare_torchvision_root,
+    read_idx,
+    write_idx,
+)
 
 __all__ = [
     "MNISTUnavailableError",
@@ -57,8 +65,7 @@ def load_mnist(
     overrides the expected MD5 sums (keys of :data:`MNIST_FILES`), for a mirror of
     your own. Raises :class:`MNISTUnavailableError` when no source works.
     """
-    arrays = mnist_arrays(data_dir, package=package, mirrors=mirrors, md5s=md5s,
-                          timeout=timeout)
+    arrays = mnist_arrays(data_dir, package=package, mirrors=mirrors, md5s=md5s, timeout=timeout)
     return (
         (arrays["train_images"], arrays["train_labels"]),
         (arrays["test_images"], arrays["test_labels"]),
@@ -72,8 +79,10 @@ def train_val_split(x, y, val_size: int = 5_000, seed: int = 0):
     is kept for the one final measurement.
     """
     if not is_whole_number(val_size) or not 0 < val_size < len(x):
-        raise ValueError(f"val_size must be between 1 and {len(x) - 1} (a whole number of "
-                         f"images), got {val_size!r}")
+        raise ValueError(
+            f"val_size must be between 1 and {len(x) - 1} (a whole number of "
+            f"images), got {val_size!r}"
+        )
     order = np.random.default_rng(seed).permutation(len(x))
     val, train = order[:val_size], order[val_size:]
     return (x[train], y[train]), (x[val], y[val])
@@ -98,8 +107,10 @@ class Splits:
     val_index: np.ndarray
 
     def sizes(self) -> str:
-        return (f"fit {len(self.y_fit):,}  validation {len(self.y_val):,}  "
-                f"test {len(self.y_test):,} images")
+        return (
+            f"fit {len(self.y_fit):,}  validation {len(self.y_val):,}  "
+            f"test {len(self.y_test):,} images"
+        )
 
 
 def _limit(name: str, n: int | None, available: int) -> int:
@@ -110,8 +121,15 @@ def _limit(name: str, n: int | None, available: int) -> int:
     return min(int(n), available)
 
 
-def load_splits(val_size: int = 5_000, seed: int = 0, *, fit: int | None = None,
-                val: int | None = None, test: int | None = None, **load_kwargs) -> Splits:
+def load_splits(
+    val_size: int = 5_000,
+    seed: int = 0,
+    *,
+    fit: int | None = None,
+    val: int | None = None,
+    test: int | None = None,
+    **load_kwargs,
+) -> Splits:
     """MNIST with a seeded validation split, optionally cut to smaller subsets (chapter 05).
 
     ``val_size`` training images are held out at random (:func:`train_val_split`);
@@ -124,8 +142,16 @@ def load_splits(val_size: int = 5_000, seed: int = 0, *, fit: int | None = None,
     (x_train, y_train), (x_test, y_test) = load_mnist(**load_kwargs)
     positions = np.arange(len(x_train))
     (fit_index, _), (val_index, _) = train_val_split(positions, positions, val_size, seed)
-    fit_index = fit_index[:_limit("fit", fit, len(fit_index))]
-    val_index = val_index[:_limit("val", val, len(val_index))]
+    fit_index = fit_index[: _limit("fit", fit, len(fit_index))]
+    val_index = val_index[: _limit("val", val, len(val_index))]
     n_test = _limit("test", test, len(x_test))
-    return Splits(x_train[fit_index], y_train[fit_index], x_train[val_index],
-                  y_train[val_index], x_test[:n_test], y_test[:n_test], fit_index, val_index)
+    return Splits(
+        x_train[fit_index],
+        y_train[fit_index],
+        x_train[val_index],
+        y_train[val_index],
+        x_test[:n_test],
+        y_test[:n_test],
+        fit_index,
+        val_index,
+    )

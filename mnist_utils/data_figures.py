@@ -20,15 +20,18 @@ def plot_class_balance(train_counts, test_counts):
 
     train_counts, test_counts = np.asarray(train_counts), np.asarray(test_counts)
     if train_counts.shape != (10,) or test_counts.shape != (10,):
-        raise ValueError(f"give ten counts per set, one per digit; got shapes "
-                         f"{train_counts.shape} and {test_counts.shape}")
+        raise ValueError(
+            f"give ten counts per set, one per digit; got shapes "
+            f"{train_counts.shape} and {test_counts.shape}"
+        )
     if train_counts.sum() <= 0 or test_counts.sum() <= 0:
         raise ValueError("each set needs at least one image")
     fig, ax = plt.subplots(figsize=(8, 3))
     digits = np.arange(10)
     for offset, counts, name in [(-0.2, train_counts, "train"), (0.2, test_counts, "test")]:
-        ax.bar(digits + offset, counts / counts.sum(), width=0.4,
-               label=f"{name} ({counts.sum():,})")
+        ax.bar(
+            digits + offset, counts / counts.sum(), width=0.4, label=f"{name} ({counts.sum():,})"
+        )
     ax.axhline(0.1, color="grey", lw=0.8, ls="--")
     ax.set(xticks=digits, xlabel="digit", ylabel="share of the set", title="Class balance")
     ax.legend()
@@ -44,13 +47,15 @@ def plot_pixel_histogram(pixels):
         raise ValueError("no pixels to count")
     fig, ax = plt.subplots(figsize=(8, 3))
     ax.hist(pixels, bins=np.arange(257) - 0.5, log=True)  # one bin per value
-    ax.set(xlabel="pixel value (0 = background, 255 = ink)", ylabel="count (log scale)",
-           title="Pixel intensities of the training set")
+    ax.set(
+        xlabel="pixel value (0 = background, 255 = ink)",
+        ylabel="count (log scale)",
+        title="Pixel intensities of the training set",
+    )
     return fig
 
 
-def plot_selection_bias(best_seen, fresh, *, n_models: int, accuracy: float,
-                        step: float = 0.0002):
+def plot_selection_bias(best_seen, fresh, *, n_models: int, accuracy: float, step: float = 0.0002):
     """Histograms of simulated test accuracies (chapter 02): the best of ``n_models``
     equally good models on the set that chose it (``best_seen``, what gets reported),
     and the chosen model on fresh data (``fresh``, the truth); a line marks their true
@@ -67,10 +72,14 @@ def plot_selection_bias(best_seen, fresh, *, n_models: int, accuracy: float,
     bins = np.arange(low, scores.max() + 2 * step, step)
     fig, ax = plt.subplots(figsize=(8, 3))
     ax.hist(fresh, bins=bins, alpha=0.7, label="on fresh data (the truth)")
-    ax.hist(best_seen, bins=bins, alpha=0.7,
-            label=f"best of {n_models} on the selection set (reported)")
+    ax.hist(
+        best_seen, bins=bins, alpha=0.7, label=f"best of {n_models} on the selection set (reported)"
+    )
     ax.axvline(accuracy, color="k", lw=0.8)
-    ax.set(xlabel="test accuracy", ylabel="simulated runs",
-           title="Choosing on the test set inflates the score")
+    ax.set(
+        xlabel="test accuracy",
+        ylabel="simulated runs",
+        title="Choosing on the test set inflates the score",
+    )
     ax.legend()
     return fig

@@ -26,12 +26,17 @@ __all__ = ["VARIANTS", "depth_spec", "first_layer_weight"]
 VARIANTS = ("plain", "batchnorm", "residual")
 
 
-def depth_spec(depth: int, variant: str = "plain", *, activation: str = "relu",
-               width: int = 16, dense: int = 64) -> CNNSpec:
+def depth_spec(
+    depth: int,
+    variant: str = "plain",
+    *,
+    activation: str = "relu",
+    width: int = 16,
+    dense: int = 64,
+) -> CNNSpec:
     """The study's network with ``depth`` conv layers (see the module docstring)."""
     if not is_whole_number(depth) or not 1 <= depth <= 50:
-        raise ValueError(f"depth must be a whole number of conv layers from 1 to 50, "
-                         f"got {depth!r}")
+        raise ValueError(f"depth must be a whole number of conv layers from 1 to 50, got {depth!r}")
     depth = int(depth)
     if variant not in VARIANTS:
         raise ValueError(f"variant {variant!r} is not one of {VARIANTS}")

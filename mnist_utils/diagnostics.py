@@ -22,8 +22,10 @@ def gradient_norms(model, images, labels, *, loss_fn=None, device=None) -> dict[
     import torch
 
     if len(images) != len(labels) or len(images) == 0:
-        raise ValueError(f"need a non-empty batch with one label per image, "
-                         f"got {len(images)} images and {len(labels)} labels")
+        raise ValueError(
+            f"need a non-empty batch with one label per image, "
+            f"got {len(images)} images and {len(labels)} labels"
+        )
     loss_fn = loss_fn or torch.nn.CrossEntropyLoss()
     device = device or next(model.parameters()).device
     weights = {name: p for name, p in model.named_parameters() if p.ndim > 1}
@@ -51,7 +53,6 @@ def probe_gradients(model, images, labels, *, loss_fn=None, device=None) -> dict
 
     state = torch.get_rng_state()
     try:
-        return gradient_norms(copy.deepcopy(model), images, labels, loss_fn=loss_fn,
-                              device=device)
+        return gradient_norms(copy.deepcopy(model), images, labels, loss_fn=loss_fn, device=device)
     finally:
         torch.set_rng_state(state)

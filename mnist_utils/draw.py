@@ -21,8 +21,14 @@ import os
 
 import numpy as np
 
-__all__ = ["BOARD_SIZE", "draw_digit", "probability_bars", "predict_strokes",
-           "strokes_to_image", "widgets_available"]
+__all__ = [
+    "BOARD_SIZE",
+    "draw_digit",
+    "probability_bars",
+    "predict_strokes",
+    "strokes_to_image",
+    "widgets_available",
+]
 
 #: Side of the drawing board in pixels; the pen is about a tenth of it wide, as the
 #: strokes of an MNIST digit are about a tenth of its 28x28 field.
@@ -40,11 +46,11 @@ def strokes_to_image(strokes, *, size: int = BOARD_SIZE, width: int = PEN_WIDTH)
     from PIL import Image, ImageDraw
 
     if size < 28 or width < 1:
-        raise ValueError(f"size must be at least 28 and width at least 1, "
-                         f"got size={size}, width={width}")
+        raise ValueError(
+            f"size must be at least 28 and width at least 1, got size={size}, width={width}"
+        )
     if not strokes:
-        raise ValueError("no strokes to draw: give a list of strokes, each a list "
-                         "of (x, y) points")
+        raise ValueError("no strokes to draw: give a list of strokes, each a list of (x, y) points")
     image = Image.new("L", (size, size), 255)
     pen = ImageDraw.Draw(image)
     for number, stroke in enumerate(strokes):
@@ -53,8 +59,10 @@ def strokes_to_image(strokes, *, size: int = BOARD_SIZE, width: int = PEN_WIDTH)
             raise ValueError(f"stroke {number} has no points")
         off = [p for p in points if len(p) != 2 or not all(0 <= v <= size for v in p)]
         if off:
-            raise ValueError(f"stroke {number} has points off the {size}x{size} board "
-                             f"(or not (x, y) pairs): {off[:3]}")
+            raise ValueError(
+                f"stroke {number} has points off the {size}x{size} board "
+                f"(or not (x, y) pairs): {off[:3]}"
+            )
         if len(points) > 1:
             pen.line(points, fill=0, width=width, joint="curve")
         radius = width / 2  # round caps and single dots
@@ -69,8 +77,7 @@ def predict_strokes(model, strokes, *, framework: str = "torch", **draw_options)
     ``probabilities``, the 28x28 ``image``)."""
     from .inference import predict_image
 
-    return predict_image(model, strokes_to_image(strokes, **draw_options),
-                         framework=framework)
+    return predict_image(model, strokes_to_image(strokes, **draw_options), framework=framework)
 
 
 def probability_bars(probabilities) -> str:
@@ -86,7 +93,8 @@ def probability_bars(probabilities) -> str:
             f'<div style="display:flex;align-items:center;gap:6px;font-family:monospace">'
             f"<b>{digit}</b>"
             f'<div style="background:{colour};height:14px;width:{200 * p:.0f}px"></div>'
-            f"<span>{100 * p:5.1f}%</span></div>")
+            f"<span>{100 * p:5.1f}%</span></div>"
+        )
     return "".join(rows)
 
 
@@ -94,24 +102,35 @@ def widgets_available() -> tuple[bool, str]:
     """Whether a drawing board can work here, and if not, why."""
     # find_spec, not import: importing ipycanvas creates a widget, and a notebook that
     # holds widget state makes its HTML page load the widget scripts from a CDN
-    missing = [name for name in ("ipywidgets", "ipycanvas")
-               if importlib.util.find_spec(name) is None]
+    missing = [
+        name for name in ("ipywidgets", "ipycanvas") if importlib.util.find_spec(name) is None
+    ]
     if missing:
-        return False, (f"the drawing board needs ipywidgets and ipycanvas ({', '.join(missing)} "
-                       "missing); install the book's requirements "
-                       "(pip install -r requirements.txt)")
+        return False, (
+            f"the drawing board needs ipywidgets and ipycanvas ({', '.join(missing)} "
+            "missing); install the book's requirements "
+            "(pip install -r requirements.txt)"
+        )
     # Jupyter Server starts each notebook's kernel with JPY_SESSION_NAME set; a build
     # or a test run (nbclient, papermill, nbval) has no front end to draw in.
     if not os.environ.get("JPY_SESSION_NAME"):
-        return False, ("no widget front end here (a static page, or the notebook runs "
-                       "headless); open the chapter in JupyterLab (`make lab`) to draw, "
-                       "or call draw_digit(model, force=True) in a front end that shows "
-                       "widgets")
+        return False, (
+            "no widget front end here (a static page, or the notebook runs "
+            "headless); open the chapter in JupyterLab (`make lab`) to draw, "
+            "or call draw_digit(model, force=True) in a front end that shows "
+            "widgets"
+        )
     return True, ""
 
 
-def draw_digit(model, *, framework: str = "torch", size: int = BOARD_SIZE,
-               width: int = PEN_WIDTH, force: bool = False):
+def draw_digit(
+    model,
+    *,
+    framework: str = "torch",
+    size: int = BOARD_SIZE,
+    width: int = PEN_WIDTH,
+    force: bool = False,
+):
     """A drawing board with live probabilities (JupyterLab); see the module docstring.
 
     Returns the widget to display, or ``None`` after printing why no board can be shown.

@@ -22,8 +22,7 @@ __all__ = ["TTA_SHIFTS", "ensemble_probabilities", "tta_probabilities"]
 TTA_SHIFTS = ((0, 0), (1, 0), (-1, 0), (0, 1), (0, -1))
 
 
-def tta_probabilities(model, images, device=None, shifts=TTA_SHIFTS,
-                      batch_size: int = 1000):
+def tta_probabilities(model, images, device=None, shifts=TTA_SHIFTS, batch_size: int = 1000):
     """Softmax probabilities of a PyTorch ``model`` averaged over shifted copies of
     ``images`` (a normalised ``(N, 1, 28, 28)`` tensor); ``shifts`` lists ``(dx, dy)``
     in pixels, ``(0, 0)`` being the image itself. Returns an ``(N, 10)`` array."""
@@ -39,11 +38,11 @@ def tta_probabilities(model, images, device=None, shifts=TTA_SHIFTS,
     with torch.no_grad():
         for dx, dy in shifts:
             for begin in range(0, len(images), batch_size):
-                batch = images[begin:begin + batch_size]
+                batch = images[begin : begin + batch_size]
                 if dx or dy:
                     batch = affine(batch, 0.0, float(dx), float(dy), 1.0)
                 logits = model(batch.to(device))
-                total[begin:begin + len(batch)] += torch.softmax(logits, 1).cpu().numpy()
+                total[begin : begin + len(batch)] += torch.softmax(logits, 1).cpu().numpy()
     return total / len(shifts)
 
 

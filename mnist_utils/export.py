@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import copy
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 
@@ -35,18 +35,24 @@ class ExportedModel:
         images = np.asarray(images, dtype=np.float32)
         if images.ndim != 4 or len(images) == 0:
             raise ValueError(f"expected a batch of shape (N, 1, 28, 28), got {images.shape}")
-        return np.concatenate([self.run(images[i:i + batch_size])
-                               for i in range(0, len(images), batch_size)])
+        return np.concatenate(
+            [self.run(images[i : i + batch_size]) for i in range(0, len(images), batch_size)]
+        )
 
 
 def _onnx(model, example, path: Path) -> str:
     import torch
 
     def export(**options):
-        torch.onnx.export(model, (example,), path, input_names=["images"],
-                          output_names=["logits"],
-                          dynamic_axes={"images": {0: "batch"}, "logits": {0: "batch"}},
-                          **options)
+        torch.onnx.export(
+            model,
+            (example,),
+            path,
+            input_names=["images"],
+            output_names=["logits"],
+            dynamic_axes={"images": {0: "batch"}, "logits": {0: "batch"}},
+            **options,
+        )
 
     try:
         export()  # the torch.export-based exporter (needs onnxscript)

@@ -12,24 +12,29 @@ import numpy as np
 __all__ = ["activation_curves", "pooling_shift"]
 
 
-def pooling_shift(image, moved, pooled, pooled_moved, *, image_change: float,
-                  pooled_change: float):
+def pooling_shift(image, moved, pooled, pooled_moved, *, image_change: float, pooled_change: float):
     """A 2 x 3 grid (chapter 3): the digit, its shifted copy and their absolute
     difference, then the same three for the max-pooled maps. The title states the
     digit's relative change before and after pooling."""
     import matplotlib.pyplot as plt
 
-    panels = [(image, "digit"), (moved, "shifted 1 px right"),
-              (np.abs(moved - image), "|difference|"),
-              (pooled, "max-pooled"), (pooled_moved, "shifted, max-pooled"),
-              (np.abs(pooled_moved - pooled), "|difference|")]
+    panels = [
+        (image, "digit"),
+        (moved, "shifted 1 px right"),
+        (np.abs(moved - image), "|difference|"),
+        (pooled, "max-pooled"),
+        (pooled_moved, "shifted, max-pooled"),
+        (np.abs(pooled_moved - pooled), "|difference|"),
+    ]
     fig, axes = plt.subplots(2, 3, figsize=(7, 4.8))
     for ax, (panel, title) in zip(axes.ravel(), panels):
         ax.imshow(panel, cmap="gray_r", vmin=0, vmax=1)
         ax.set_title(title, fontsize=9)
         ax.axis("off")
-    fig.suptitle(f"This digit's relative change: image {image_change:.2f}, "
-                 f"pooled map {pooled_change:.2f}", fontsize=10)
+    fig.suptitle(
+        f"This digit's relative change: image {image_change:.2f}, pooled map {pooled_change:.2f}",
+        fontsize=10,
+    )
     fig.tight_layout()
     return fig
 

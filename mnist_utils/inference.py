@@ -33,8 +33,10 @@ FRINGE = 0.1
 #: Larger pictures (phone photos) are first shrunk to this longer side.
 MAX_SIDE = 1024
 
-_HELP = ("pass a file path, the file's bytes, a PIL image or a NumPy array of shape "
-         "(H, W), (H, W, 1), (H, W, 3) or (H, W, 4) holding one digit")
+_HELP = (
+    "pass a file path, the file's bytes, a PIL image or a NumPy array of shape "
+    "(H, W), (H, W, 1), (H, W, 3) or (H, W, 4) holding one digit"
+)
 
 
 # ------------------------------------------------------------------ loading
@@ -50,7 +52,8 @@ def _open_pil(source, name: str):
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as err:
         raise ValueError(
             f"{name} is not an image PIL can read ({err}); save the digit as a PNG "
-            "or JPEG file and try again") from None
+            "or JPEG file and try again"
+        ) from None
     return image
 
 
@@ -79,15 +82,19 @@ def _array_to_gray(array: np.ndarray) -> np.ndarray:
     """Check a NumPy image and turn it into float32 grey levels 0..255."""
     shape = array.shape
     if array.ndim not in (2, 3) or (array.ndim == 3 and shape[2] not in (1, 3, 4)):
-        hint = (" For a batch, pass one image at a time, e.g. images[0]."
-                if array.ndim == 4 or (array.ndim == 3 and shape[2] not in (1, 3, 4))
-                else "")
+        hint = (
+            " For a batch, pass one image at a time, e.g. images[0]."
+            if array.ndim == 4 or (array.ndim == 3 and shape[2] not in (1, 3, 4))
+            else ""
+        )
         raise ValueError(
             f"expected one image of shape (H, W), (H, W, 1), (H, W, 3) or (H, W, 4), "
-            f"got an array of shape {shape}.{hint}")
+            f"got an array of shape {shape}.{hint}"
+        )
     if array.size == 0 or min(shape[:2]) == 0:
-        raise ValueError(f"the image is empty (array of shape {shape}); "
-                         "pass a picture of one digit")
+        raise ValueError(
+            f"the image is empty (array of shape {shape}); pass a picture of one digit"
+        )
     kind = array.dtype.kind
     if kind == "b":
         values = array.astype(np.float32) * 255
@@ -95,22 +102,24 @@ def _array_to_gray(array: np.ndarray) -> np.ndarray:
         if array.min() < 0 or array.max() > 255:
             raise ValueError(
                 f"integer pixels must lie in 0..255, got {array.min()}..{array.max()} "
-                f"(dtype {array.dtype}); rescale to uint8 first")
+                f"(dtype {array.dtype}); rescale to uint8 first"
+            )
         values = array.astype(np.float32)
     elif kind == "f":
         if not np.all(np.isfinite(array)):
-            raise ValueError("the image holds NaN or infinite values; "
-                             "pass finite pixel values")
+            raise ValueError("the image holds NaN or infinite values; pass finite pixel values")
         low, high = float(array.min()), float(array.max())
         if low < 0 or high > 255:
             raise ValueError(
                 f"float pixels must lie in 0..1 or 0..255, got {low:g}..{high:g}; "
-                "rescale them first")
+                "rescale them first"
+            )
         values = array.astype(np.float32) * (255.0 if high <= 1.0 else 1.0)
     else:
         raise ValueError(
             f"pixels of dtype {array.dtype} are not an image; use uint8 (0..255) or "
-            "float (0..1) values")
+            "float (0..1) values"
+        )
     if values.ndim == 2:
         return values
     if values.shape[2] == 1:
@@ -131,18 +140,20 @@ def _load_gray(source) -> np.ndarray:
         if not path.exists():
             raise FileNotFoundError(
                 f"no such file: {str(path)!r}; check the path (relative paths start "
-                f"from {os.getcwd()})")
+                f"from {os.getcwd()})"
+            )
         if path.is_dir():
-            raise ValueError(f"{str(path)!r} is a folder, not an image file; "
-                             "pass the path of one image")
+            raise ValueError(
+                f"{str(path)!r} is a folder, not an image file; pass the path of one image"
+            )
         if path.stat().st_size == 0:
-            raise ValueError(f"{str(path)!r} is an empty file (0 bytes); "
-                             "save the image again")
+            raise ValueError(f"{str(path)!r} is an empty file (0 bytes); save the image again")
         return _pil_to_gray(_open_pil(path, repr(str(path))))
     if isinstance(source, (bytes, bytearray, memoryview)):
         if len(source) == 0:
-            raise ValueError("the image data is empty (0 bytes); "
-                             "pass the bytes of a PNG or JPEG file")
+            raise ValueError(
+                "the image data is empty (0 bytes); pass the bytes of a PNG or JPEG file"
+            )
         return _pil_to_gray(_open_pil(io.BytesIO(bytes(source)), "the data"))
     if isinstance(source, Image.Image):
         if 0 in source.size:
@@ -156,8 +167,9 @@ def _load_gray(source) -> np.ndarray:
         except ValueError:
             array = np.empty(0, dtype=object)
         if array.dtype == object:
-            raise ValueError("the nested list is ragged (rows of different lengths); "
-                             "pass a rectangular array")
+            raise ValueError(
+                "the nested list is ragged (rows of different lengths); pass a rectangular array"
+            )
         return _array_to_gray(array)
     raise TypeError(f"cannot read an image from {type(source).__name__}; {_HELP}")
 
@@ -187,8 +199,9 @@ def _ink(gray: np.ndarray) -> np.ndarray:
     """
     h, w = gray.shape
     edge = max(1, min(h, w) // 20)
-    border = np.concatenate([gray[:edge].ravel(), gray[-edge:].ravel(),
-                             gray[:, :edge].ravel(), gray[:, -edge:].ravel()])
+    border = np.concatenate(
+        [gray[:edge].ravel(), gray[-edge:].ravel(), gray[:, :edge].ravel(), gray[:, -edge:].ravel()]
+    )
     background = float(np.median(border))
     noise = 3 * 1.4826 * float(np.median(np.abs(border - background)))
     deviation = gray - background
@@ -200,7 +213,8 @@ def _ink(gray: np.ndarray) -> np.ndarray:
         raise ValueError(
             "no digit found: the image is blank (its strongest mark differs from the "
             f"background by {ink.max():.1f} of 255 grey levels, less than "
-            f"{MIN_CONTRAST:g}); pass a picture with a visible digit")
+            f"{MIN_CONTRAST:g}); pass a picture with a visible digit"
+        )
     return ink
 
 
@@ -240,18 +254,19 @@ def prepare_image(image) -> np.ndarray:
     # crop to the ink; faint fringes (and leftover noise) do not widen the box
     strong = ink >= FRINGE
     rows, cols = np.flatnonzero(strong.any(axis=1)), np.flatnonzero(strong.any(axis=0))
-    crop = ink[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1]
+    crop = ink[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
 
     # longer side -> 20 px, keeping the aspect ratio
     h, w = crop.shape
     scale = BOX / max(h, w)
     size = (max(1, round(w * scale)), max(1, round(h * scale)))  # PIL: (width, height)
-    small = Image.fromarray(crop.astype(np.float32)).resize(
-        size, Image.Resampling.LANCZOS)
+    small = Image.fromarray(crop.astype(np.float32)).resize(size, Image.Resampling.LANCZOS)
     small = np.clip(np.asarray(small, dtype=np.float64), 0, None)
     if small.max() <= 0:  # a sub-pixel speck vanished when scaled
-        raise ValueError("no digit found: the image is blank apart from specks "
-                         "too small to be a digit; pass a picture with a visible digit")
+        raise ValueError(
+            "no digit found: the image is blank apart from specks "
+            "too small to be a digit; pass a picture with a visible digit"
+        )
     # thin strokes fade when shrunk: stretch again so the strongest pixel is 255,
     # as in MNIST (whose every digit reaches 254 or 255)
     small = small / small.max()
@@ -262,7 +277,7 @@ def prepare_image(image) -> np.ndarray:
     top = int(np.clip(round(FIELD / 2 - cy), 0, FIELD - sh))
     left = int(np.clip(round(FIELD / 2 - cx), 0, FIELD - sw))
     field = np.zeros((FIELD, FIELD))
-    field[top:top + sh, left:left + sw] = small
+    field[top : top + sh, left : left + sw] = small
     return np.round(field * 255).astype(np.uint8)
 
 
@@ -307,11 +322,11 @@ def predict_image(model, image, *, framework: str = "torch", device=None) -> dic
     else:
         x = prepared[None, :, :, None].astype(np.float32) / 255.0
         output = np.asarray(model(x, training=False), dtype=np.float64)[0]
-        is_probability = (output.min() >= 0 and abs(output.sum() - 1) < 1e-3)
+        is_probability = output.min() >= 0 and abs(output.sum() - 1) < 1e-3
         probabilities = output / output.sum() if is_probability else softmax(output)
 
     if probabilities.shape != (10,):
-        raise ValueError(f"the model returned {probabilities.shape[0]} scores; "
-                         "expected 10 (one per digit)")
-    return {"digit": int(probabilities.argmax()), "probabilities": probabilities,
-            "image": prepared}
+        raise ValueError(
+            f"the model returned {probabilities.shape[0]} scores; expected 10 (one per digit)"
+        )
+    return {"digit": int(probabilities.argmax()), "probabilities": probabilities, "image": prepared}

@@ -103,8 +103,10 @@ def layer_table(layers, shape=(28, 28, 1)) -> list[LayerRow]:
             weights, biases = dense_params(shape[0], units) - units, units
             shape = (units,)
         else:
-            raise ValueError(f"unknown layer {layer!r}; use ('conv', k, filters), "
-                             "('pool', size), ('flatten',) or ('dense', units)")
+            raise ValueError(
+                f"unknown layer {layer!r}; use ('conv', k, filters), "
+                "('pool', size), ('flatten',) or ('dense', units)"
+            )
         field = f"{rf}x{rf}" if cover is None else f"{cover}x{cover} (all maps)"
         rows.append(LayerRow(tuple(layer), in_shape, shape, weights, biases, field))
     return rows

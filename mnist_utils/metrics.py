@@ -80,11 +80,20 @@ def commonest_confusions(matrix, k: int = 8):
         raise ValueError(f"expected a square confusion matrix, got shape {matrix.shape}")
     true, predicted = np.nonzero(~np.eye(len(matrix), dtype=bool))  # off the diagonal
     order = np.argsort(-matrix[true, predicted], kind="stable")[:k]
-    rows = [(i, j, matrix[i, j], matrix[i, j] / matrix[i].sum(), matrix[j, i])
-            for i, j in zip(true[order], predicted[order])]
-    return pd.DataFrame(rows, columns=["true", "predicted", "count",
-                                       "share of the true digit",
-                                       "count the other way round"])
+    rows = [
+        (i, j, matrix[i, j], matrix[i, j] / matrix[i].sum(), matrix[j, i])
+        for i, j in zip(true[order], predicted[order])
+    ]
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "true",
+            "predicted",
+            "count",
+            "share of the true digit",
+            "count the other way round",
+        ],
+    )
 
 
 def classification_table(y_true, y_pred):

@@ -86,16 +86,22 @@ class CNNSpec:
         if bad:
             raise ValueError(f"pool_after {bad} names conv layers that do not exist")
         if self.feature_shape()[0] < 1:
-            raise ValueError(f"{self.name}: the feature maps shrink below 1x1; "
-                             "use padding='same' or fewer poolings")
+            raise ValueError(
+                f"{self.name}: the feature maps shrink below 1x1; "
+                "use padding='same' or fewer poolings"
+            )
         if self.residual:
             if self.padding != "same":
-                raise ValueError(f"{self.name}: residual=True needs padding='same' (a "
-                                 "'valid' conv shrinks its input, so x cannot be added)")
+                raise ValueError(
+                    f"{self.name}: residual=True needs padding='same' (a "
+                    "'valid' conv shrinks its input, so x cannot be added)"
+                )
             if not self.skip_layers():
-                raise ValueError(f"{self.name}: residual=True, but no conv layer has as many "
-                                 f"filters as its input has channels (convs={self.convs}); "
-                                 "a skip connection needs e.g. convs=(16, 16)")
+                raise ValueError(
+                    f"{self.name}: residual=True, but no conv layer has as many "
+                    f"filters as its input has channels (convs={self.convs}); "
+                    "a skip connection needs e.g. convs=(16, 16)"
+                )
 
     def skip_layers(self) -> tuple[int, ...]:
         """Indices of the conv layers that get a skip connection: with ``residual=True``
@@ -103,8 +109,9 @@ class CNNSpec:
         if not self.residual or self.padding != "same":
             return ()
         channels = (1, *self.convs[:-1])
-        return tuple(i for i, (c_in, c_out) in enumerate(zip(channels, self.convs))
-                     if c_in == c_out)
+        return tuple(
+            i for i, (c_in, c_out) in enumerate(zip(channels, self.convs)) if c_in == c_out
+        )
 
     def feature_shape(self) -> tuple[int, int, int]:
         """(height, width, channels) of the last conv block's output."""
@@ -117,12 +124,15 @@ class CNNSpec:
         return size, size, self.convs[-1]
 
     def with_(self, **changes) -> CNNSpec:
-        """A copy with some fields changed, e.g. ``MODELS["article000"].with_(activation="tanh")``."""
+        """A copy with some fields changed, for example
+        ``MODELS["article000"].with_(activation="tanh")``."""
         return replace(self, **changes)
 
 
 MODELS = {
-    "article000": CNNSpec("article000", convs=(32, 64), pool_after=(0, 1), dense=(128,), dropout=0.5),
+    "article000": CNNSpec(
+        "article000", convs=(32, 64), pool_after=(0, 1), dense=(128,), dropout=0.5
+    ),
     "article003": CNNSpec("article003", convs=(32, 64, 64), pool_after=(0, 1), dense=(64,)),
     "article004": CNNSpec("article004", convs=(32, 64), kernel=5, pool_after=(0, 1), dense=(1024,)),
 }
@@ -161,14 +171,16 @@ def count_parameters(model) -> int:
     not counted, unlike Keras' ``count_params()``). :func:`count_params` counts a
     :class:`CNNSpec` by hand, before anything is built."""
     if isinstance(model, CNNSpec):
-        raise TypeError("count_parameters counts a built network; "
-                        "for a CNNSpec use count_params(spec)")
+        raise TypeError(
+            "count_parameters counts a built network; for a CNNSpec use count_params(spec)"
+        )
     if hasattr(model, "trainable_weights"):  # Keras
         return int(sum(math.prod(w.shape) for w in model.trainable_weights))
     if callable(getattr(model, "parameters", None)):  # PyTorch
         return int(sum(p.numel() for p in model.parameters() if p.requires_grad))
-    raise TypeError(f"count_parameters needs a torch nn.Module or a Keras model, "
-                    f"got {type(model).__name__}")
+    raise TypeError(
+        f"count_parameters needs a torch nn.Module or a Keras model, got {type(model).__name__}"
+    )
 
 
 # ----------------------------------------------------------------------- Keras
@@ -197,8 +209,7 @@ def keras_model(model: str | CNNSpec = "article000", *, softmax: bool = True, **
         return _keras_residual(spec, activation, softmax)
     stack = [keras.Input((28, 28, 1))]
     for i, filters in enumerate(spec.convs):
-        stack.append(layers.Conv2D(filters, spec.kernel, padding=spec.padding,
-                                   name=f"conv{i + 1}"))
+        stack.append(layers.Conv2D(filters, spec.kernel, padding=spec.padding, name=f"conv{i + 1}"))
         if spec.batchnorm:
             stack.append(layers.BatchNormalization(name=f"bn{i + 1}"))
         stack.append(activation())
@@ -223,8 +234,7 @@ def _keras_residual(spec: CNNSpec, activation, softmax: bool):
     x = inputs
     skips = spec.skip_layers()
     for i, filters in enumerate(spec.convs):
-        y = layers.Conv2D(filters, spec.kernel, padding=spec.padding,
-                          name=f"conv{i + 1}")(x)
+        y = layers.Conv2D(filters, spec.kernel, padding=spec.padding, name=f"conv{i + 1}")(x)
         if spec.batchnorm:
             y = layers.BatchNormalization(name=f"bn{i + 1}")(y)
         if i in skips:
@@ -248,8 +258,13 @@ def _torch_activation(name: str):
     from torch import nn
 
     return {
-        "relu": nn.ReLU, "elu": nn.ELU, "gelu": nn.GELU, "silu": nn.SiLU,
-        "tanh": nn.Tanh, "sigmoid": nn.Sigmoid, "linear": nn.Identity,
+        "relu": nn.ReLU,
+        "elu": nn.ELU,
+        "gelu": nn.GELU,
+        "silu": nn.SiLU,
+        "tanh": nn.Tanh,
+        "sigmoid": nn.Sigmoid,
+        "linear": nn.Identity,
         "leaky_relu": lambda: nn.LeakyReLU(LEAKY_SLOPE),
     }[name]()
 
@@ -275,8 +290,7 @@ def _residual_class():
         class ResidualConv(nn.Module):
             """``act(bn(conv(x)) + x)``: ``bn`` is ``nn.Identity`` without batchnorm."""
 
-            def __init__(self, channels: int, kernel: int, activation: str,
-                         batchnorm: bool):
+            def __init__(self, channels: int, kernel: int, activation: str, batchnorm: bool):
                 super().__init__()
                 self.conv = nn.Conv2d(channels, channels, kernel, padding=kernel // 2)
                 self.bn = _torch_bn(channels) if batchnorm else nn.Identity()
@@ -391,7 +405,9 @@ def port_keras_weights(keras_net, torch_net) -> None:
                 kernel, bias = weights
                 if first_dense:
                     # rows of the Keras kernel are in (h, w, c) order; PyTorch wants (c, h, w)
-                    kernel = kernel.reshape(h, w, c, -1).transpose(2, 0, 1, 3).reshape(h * w * c, -1)
+                    kernel = (
+                        kernel.reshape(h, w, c, -1).transpose(2, 0, 1, 3).reshape(h * w * c, -1)
+                    )
                     first_dense = False
                 target.weight.copy_(torch.from_numpy(np.ascontiguousarray(kernel.T)))
                 target.bias.copy_(torch.from_numpy(bias))

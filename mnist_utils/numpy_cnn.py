@@ -61,19 +61,21 @@ def check_images(x, layer, channels=None, min_size=1):
             hint = "; for a batch of N grey images use x[:, None]"
         raise ValueError(
             f"{layer} expects a 4-D batch of shape (N, C, H, W), "
-            f"e.g. (64, 1, 28, 28); got shape {x.shape}{hint}")
+            f"e.g. (64, 1, 28, 28); got shape {x.shape}{hint}"
+        )
     if channels is not None and x.shape[1] != channels:
         raise ValueError(
-            f"{layer} expects {channels} channel(s) on axis 1 of "
-            f"(N, C, H, W); got shape {x.shape}")
+            f"{layer} expects {channels} channel(s) on axis 1 of (N, C, H, W); got shape {x.shape}"
+        )
     if min(x.shape[2:]) < min_size:
         raise ValueError(
-            f"{layer} needs images of at least {min_size}x{min_size} "
-            f"pixels; got shape {x.shape}")
+            f"{layer} needs images of at least {min_size}x{min_size} pixels; got shape {x.shape}"
+        )
     if not np.issubdtype(x.dtype, np.floating):
         raise TypeError(
             f"{layer} expects floating-point input, got {x.dtype}; "
-            "scale the images first, e.g. x.astype(np.float32) / 255")
+            "scale the images first, e.g. x.astype(np.float32) / 255"
+        )
     return x
 
 
@@ -89,8 +91,7 @@ def im2col(x, kh, kw):
     n, c, h, w = x.shape
     oh, ow = h - kh + 1, w - kw + 1
     # windows[n, c, i, j] is the kh x kw patch at (i, j): a view, no copy
-    windows = np.lib.stride_tricks.sliding_window_view(
-        x, (kh, kw), axis=(2, 3))
+    windows = np.lib.stride_tricks.sliding_window_view(x, (kh, kw), axis=(2, 3))
     # (N, OH, OW, C, kh, kw): one row per position; reshape copies here
     windows = windows.transpose(0, 2, 3, 1, 4, 5)
     return windows.reshape(n * oh * ow, c * kh * kw)
@@ -106,7 +107,7 @@ def conv2d_naive(x, W, b):
         for o in range(f):
             for i in range(h - kh + 1):
                 for j in range(w - kw + 1):
-                    patch = x[s, :, i:i + kh, j:j + kw]
+                    patch = x[s, :, i : i + kh, j : j + kw]
                     y[s, o, i, j] = b[o] + np.sum(patch * W[o])
     return y
 
@@ -118,15 +119,26 @@ class Conv2D:
     ``input_grad=False`` skips dL/dx: the first layer does not need it.
     """
 
-    def __init__(self, in_channels, out_channels, kernel_size, *,
-                 padding=0, input_grad=True, rng=None, dtype=np.float32):
+    def __init__(
+        self,
+        in_channels,
+        out_channels,
+        kernel_size,
+        *,
+        padding=0,
+        input_grad=True,
+        rng=None,
+        dtype=np.float32,
+    ):
         rng = np.random.default_rng(rng)
         k = kernel_size
         fan_in = in_channels * k * k
         # He initialisation: keeps the signal's scale through a ReLU
         W = rng.standard_normal((out_channels, in_channels, k, k))
-        self.params = {"W": (W * np.sqrt(2.0 / fan_in)).astype(dtype),
-                       "b": np.zeros(out_channels, dtype=dtype)}
+        self.params = {
+            "W": (W * np.sqrt(2.0 / fan_in)).astype(dtype),
+            "b": np.zeros(out_channels, dtype=dtype),
+        }
         self.grads = {}
         self.k, self.padding, self.input_grad = k, padding, input_grad
 
@@ -139,12 +151,11 @@ class Conv2D:
             x = np.pad(x, ((0, 0), (0, 0), (p, p), (p, p)))
         n, _, h, w = x.shape
         oh, ow = h - k + 1, w - k + 1
-        cols = im2col(x, k, k)                  # (N*OH*OW, C*k*k)
+        cols = im2col(x, k, k)  # (N*OH*OW, C*k*k)
         out = cols @ W.reshape(n_out, -1).T + b  # (N*OH*OW, F)
         self.cache = (cols, x.shape)
         # back to (N, F, OH, OW), stored contiguously for the next layers
-        return np.ascontiguousarray(
-            out.reshape(n, oh, ow, n_out).transpose(0, 3, 1, 2))
+        return np.ascontiguousarray(out.reshape(n, oh, ow, n_out).transpose(0, 3, 1, 2))
 
     def backward(self, grad):
         cols, (n, c_in, h, w) = self.cache
@@ -163,7 +174,7 @@ class Conv2D:
         dx = im2col(gp, k, k) @ W_flip.reshape(c_in, -1).T  # (N*H*W, C)
         dx = dx.reshape(n, h, w, c_in).transpose(0, 3, 1, 2)
         p = self.padding
-        return dx[:, :, p:h - p, p:w - p] if p else dx
+        return dx[:, :, p : h - p, p : w - p] if p else dx
 
 
 # ------------------------------------------------------ ReLU and pooling
@@ -196,14 +207,13 @@ class MaxPool2D:
         strided view of ``a`` with shape (N, C, OH, OW)."""
         p = self.size
         oh, ow = a.shape[2] // p, a.shape[3] // p
-        return [a[:, :, di:oh * p:p, dj:ow * p:p]
-                for di in range(p) for dj in range(p)]
+        return [a[:, :, di : oh * p : p, dj : ow * p : p] for di in range(p) for dj in range(p)]
 
     def forward(self, x):
         x = check_images(x, "MaxPool2D", min_size=self.size)
         views = self._views(x)
         out = views[0].copy()
-        for v in views[1:]:                     # p*p - 1 element-wise maxima
+        for v in views[1:]:  # p*p - 1 element-wise maxima
             np.maximum(out, v, out=out)
         # where each window's maximum sits: a boolean mask per position,
         # the first position wins a tie (as in PyTorch)
@@ -220,7 +230,7 @@ class MaxPool2D:
         # each window's gradient goes to its winner; the others get 0
         dx = np.zeros(self.x_shape, dtype=grad.dtype)
         for view, win in zip(self._views(dx), self.winners):
-            view[...] = grad * win              # writes into dx
+            view[...] = grad * win  # writes into dx
         return dx
 
 
@@ -252,20 +262,18 @@ class Dense:
         rng = np.random.default_rng(rng)
         # LeCun initialisation: no ReLU follows, the logits go to softmax
         W = rng.standard_normal((n_in, n_out)) * np.sqrt(1.0 / n_in)
-        self.params = {"W": W.astype(dtype),
-                       "b": np.zeros(n_out, dtype=dtype)}
+        self.params = {"W": W.astype(dtype), "b": np.zeros(n_out, dtype=dtype)}
         self.grads = {}
 
     def forward(self, x):
         n_in = self.params["W"].shape[0]
         if x.ndim != 2 or x.shape[1] != n_in:
-            raise ValueError(
-                f"Dense expects shape (N, {n_in}); got shape {x.shape}")
+            raise ValueError(f"Dense expects shape (N, {n_in}); got shape {x.shape}")
         self.x = x
         return x @ self.params["W"] + self.params["b"]
 
     def backward(self, grad):
-        self.grads["W"] = self.x.T @ grad    # sums over the batch
+        self.grads["W"] = self.x.T @ grad  # sums over the batch
         self.grads["b"] = grad.sum(axis=0)
         return grad @ self.params["W"].T
 
@@ -279,15 +287,20 @@ class SoftmaxCrossEntropy:
     def forward(self, logits, y):
         y = np.asarray(y)
         if logits.ndim != 2:
-            raise ValueError("SoftmaxCrossEntropy expects logits of shape "
-                             f"(N, classes); got shape {logits.shape}")
+            raise ValueError(
+                "SoftmaxCrossEntropy expects logits of shape "
+                f"(N, classes); got shape {logits.shape}"
+            )
         if y.shape != (len(logits),):
-            raise ValueError(f"labels must have shape ({len(logits)},) "
-                             f"(integer classes); got shape {y.shape}")
-        if not np.issubdtype(y.dtype, np.integer) or len(y) and (
-                y.min() < 0 or y.max() >= logits.shape[1]):
-            raise ValueError("labels must be integers in "
-                             f"0..{logits.shape[1] - 1}")
+            raise ValueError(
+                f"labels must have shape ({len(logits)},) (integer classes); got shape {y.shape}"
+            )
+        if (
+            not np.issubdtype(y.dtype, np.integer)
+            or len(y)
+            and (y.min() < 0 or y.max() >= logits.shape[1])
+        ):
+            raise ValueError(f"labels must be integers in 0..{logits.shape[1] - 1}")
         # log-softmax, computed stably: z - max - log(sum(exp(z - max)))
         shifted = logits - logits.max(axis=1, keepdims=True)
         log_p = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
@@ -297,7 +310,7 @@ class SoftmaxCrossEntropy:
     def backward(self):
         n = len(self.y)
         grad = self.probs.copy()
-        grad[np.arange(n), self.y] -= 1   # y-hat minus the one-hot y
+        grad[np.arange(n), self.y] -= 1  # y-hat minus the one-hot y
         return grad / n
 
 
@@ -314,7 +327,7 @@ class Sequential:
     def forward(self, x):
         for layer in self.layers:
             x = layer.forward(x)
-        return x                                   # the logits
+        return x  # the logits
 
     def loss(self, x, y):
         return self.loss_fn.forward(self.forward(x), y)
@@ -323,17 +336,19 @@ class Sequential:
         grad = self.loss_fn.backward()
         for layer in reversed(self.layers):
             grad = layer.backward(grad)
-        return grad           # dL/dx, or None when the first layer skips it
+        return grad  # dL/dx, or None when the first layer skips it
 
     def parameters(self):
         """(layer index, name, array) for every weight array."""
-        return [(i, name, a) for i, layer in enumerate(self.layers)
-                for name, a in layer.params.items()]
+        return [
+            (i, name, a) for i, layer in enumerate(self.layers) for name, a in layer.params.items()
+        ]
 
     def predict_logits(self, x, batch_size=500):
         """Logits for many images, a batch at a time to bound memory."""
-        return np.concatenate([self.forward(x[i:i + batch_size])
-                               for i in range(0, len(x), batch_size)])
+        return np.concatenate(
+            [self.forward(x[i : i + batch_size]) for i in range(0, len(x), batch_size)]
+        )
 
     def evaluate(self, x, y, batch_size=500):
         """(accuracy, mean loss) over a data set."""
@@ -342,19 +357,19 @@ class Sequential:
         return float((logits.argmax(axis=1) == y).mean()), float(loss)
 
 
-def build_cnn(filters=16, kernel_size=5, image_size=28, n_classes=10, *,
-              seed=0, dtype=np.float32):
+def build_cnn(filters=16, kernel_size=5, image_size=28, n_classes=10, *, seed=0, dtype=np.float32):
     """conv(filters, k x k) -> ReLU -> 2x2 max-pool -> flatten -> dense."""
     rng = np.random.default_rng(seed)
     pooled = (image_size - kernel_size + 1) // 2
-    return Sequential([
-        Conv2D(1, filters, kernel_size, input_grad=False, rng=rng,
-               dtype=dtype),
-        ReLU(),
-        MaxPool2D(2),
-        Flatten(),
-        Dense(filters * pooled * pooled, n_classes, rng=rng, dtype=dtype),
-    ])
+    return Sequential(
+        [
+            Conv2D(1, filters, kernel_size, input_grad=False, rng=rng, dtype=dtype),
+            ReLU(),
+            MaxPool2D(2),
+            Flatten(),
+            Dense(filters * pooled * pooled, n_classes, rng=rng, dtype=dtype),
+        ]
+    )
 
 
 def torch_twin(model):
@@ -371,8 +386,11 @@ def torch_twin(model):
     conv, dense = model.layers[0], model.layers[4]
     n_filters, n_channels, k, _ = conv.params["W"].shape
     net = nn.Sequential(
-        nn.Conv2d(n_channels, n_filters, k), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Flatten(), nn.Linear(*dense.params["W"].shape),
+        nn.Conv2d(n_channels, n_filters, k),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Flatten(),
+        nn.Linear(*dense.params["W"].shape),
     ).to(torch.from_numpy(conv.params["W"]).dtype)
     with torch.no_grad():
         net[0].weight.copy_(torch.from_numpy(conv.params["W"]))
@@ -391,15 +409,14 @@ class SGD:
 
     def __init__(self, model, lr, momentum=0.0):
         self.model, self.lr, self.momentum = model, lr, momentum
-        self.velocity = {(i, name): np.zeros_like(a)
-                         for i, name, a in model.parameters()}
+        self.velocity = {(i, name): np.zeros_like(a) for i, name, a in model.parameters()}
 
     def step(self):
         for i, name, w in self.model.parameters():
             v = self.velocity[i, name]
             v *= self.momentum
             v += self.model.layers[i].grads[name]
-            w -= self.lr * v                       # in place
+            w -= self.lr * v  # in place
 
 
 def train_epoch(model, optimizer, x, y, batch_size, rng):
@@ -409,10 +426,10 @@ def train_epoch(model, optimizer, x, y, batch_size, rng):
     order = rng.permutation(len(x))
     losses = []
     for start in range(0, len(x), batch_size):
-        idx = order[start:start + batch_size]
+        idx = order[start : start + batch_size]
         losses.append(model.loss(x[idx], y[idx]))  # forward
-        model.backward()                           # backward: the grads
-        optimizer.step()                           # update the weights
+        model.backward()  # backward: the grads
+        optimizer.step()  # update the weights
     return np.array(losses)
 
 
@@ -455,11 +472,9 @@ def check_layer_gradients(layer, x, *, seed=0, eps=1e-6):
     dx = layer.backward(R)
     results = {}
     for name, a in layer.params.items():
-        numeric = numerical_gradient(
-            lambda: np.sum(layer.forward(x) * R), a, eps)
+        numeric = numerical_gradient(lambda: np.sum(layer.forward(x) * R), a, eps)
         results[name] = (layer.grads[name], numeric)
     if dx is not None:
-        numeric = numerical_gradient(
-            lambda: np.sum(layer.forward(x) * R), x, eps)
+        numeric = numerical_gradient(lambda: np.sum(layer.forward(x) * R), x, eps)
         results["x"] = (dx, numeric)
     return results

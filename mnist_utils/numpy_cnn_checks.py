@@ -26,8 +26,7 @@ def layer_table(model, image_size: int = 28):
     rows = []
     for layer in model.layers:
         h = layer.forward(h)
-        rows.append((type(layer).__name__, h.shape[1:],
-                     sum(a.size for a in layer.params.values())))
+        rows.append((type(layer).__name__, h.shape[1:], sum(a.size for a in layer.params.values())))
     return pd.DataFrame(rows, columns=["layer", "output shape per image", "parameters"])
 
 
@@ -50,7 +49,7 @@ def gradient_check_table(*, kernel_size: int = 5, seed: int = 0):
 
     def conv_with_bias(padding):
         conv = nc.Conv2D(2, 3, 3, padding=padding, rng=rng, dtype=np.float64)
-        conv.params["b"] = rng.standard_normal(3)    # a zero bias would hide a bug
+        conv.params["b"] = rng.standard_normal(3)  # a zero bias would hide a bug
         return conv
 
     single_layers = {
@@ -65,16 +64,16 @@ def gradient_check_table(*, kernel_size: int = 5, seed: int = 0):
     for label, (layer, shape) in single_layers.items():
         x = rng.standard_normal(shape)
         for key, (analytic, numeric) in nc.check_layer_gradients(layer, x, seed=seed).items():
-            rows.append((label, _NAMES[key], analytic.shape,
-                         nc.relative_error(analytic, numeric)))
+            rows.append((label, _NAMES[key], analytic.shape, nc.relative_error(analytic, numeric)))
 
     logits, labels = rng.standard_normal((4, 10)), rng.integers(0, 10, 4)
     ce = nc.SoftmaxCrossEntropy()
     ce.forward(logits, labels)
     analytic = ce.backward()
     numeric = nc.numerical_gradient(lambda: ce.forward(logits, labels), logits)
-    rows.append(("SoftmaxCrossEntropy", "logits z", analytic.shape,
-                 nc.relative_error(analytic, numeric)))
+    rows.append(
+        ("SoftmaxCrossEntropy", "logits z", analytic.shape, nc.relative_error(analytic, numeric))
+    )
 
     net = nc.build_cnn(4, kernel_size, image_size=12, seed=seed, dtype=np.float64)
     net.layers[0].input_grad = True
@@ -83,8 +82,14 @@ def gradient_check_table(*, kernel_size: int = 5, seed: int = 0):
     dx = net.backward()
     for i, key, a in net.parameters():
         numeric = nc.numerical_gradient(lambda: net.loss(x, y), a)
-        rows.append((f"whole network: {type(net.layers[i]).__name__}", _NAMES[key], a.shape,
-                     nc.relative_error(net.layers[i].grads[key], numeric)))
+        rows.append(
+            (
+                f"whole network: {type(net.layers[i]).__name__}",
+                _NAMES[key],
+                a.shape,
+                nc.relative_error(net.layers[i].grads[key], numeric),
+            )
+        )
     numeric = nc.numerical_gradient(lambda: net.loss(x, y), x)
     rows.append(("whole network", "images x", x.shape, nc.relative_error(dx, numeric)))
     return pd.DataFrame(rows, columns=["layer", "gradient of", "shape", "relative error"])
@@ -103,12 +108,17 @@ def torch_comparison_table(model, x, y):
     conv, dense = model.layers[0], model.layers[4]
     filters, _, kernel_size, _ = conv.params["W"].shape
     image_size = x.shape[-1]
-    model64 = nc.build_cnn(filters, kernel_size, image_size=image_size,
-                           n_classes=dense.params["W"].shape[1], dtype=np.float64)
+    model64 = nc.build_cnn(
+        filters,
+        kernel_size,
+        image_size=image_size,
+        n_classes=dense.params["W"].shape[1],
+        dtype=np.float64,
+    )
     for (_, _, a), (_, _, trained) in zip(model64.parameters(), model.parameters()):
-        a[...] = trained                          # float32 -> float64
-    model64.layers[0].input_grad = True           # also dL/d(images)
-    twin = nc.torch_twin(model64)                 # float64, like model64
+        a[...] = trained  # float32 -> float64
+    model64.layers[0].input_grad = True  # also dL/d(images)
+    twin = nc.torch_twin(model64)  # float64, like model64
 
     x64 = np.asarray(x, dtype=np.float64)
     x_torch = torch.from_numpy(x64).requires_grad_()
@@ -129,7 +139,8 @@ def torch_comparison_table(model, x, y):
         "dL/db dense": (dense_n.grads["b"], twin[4].bias.grad.numpy()),
         "dL/d(images)": (dx_n, x_torch.grad.numpy()),
     }
-    rows = [(name, np.abs(ours).max(), np.abs(ours - theirs).max())
-            for name, (ours, theirs) in comparison.items()]
-    return pd.DataFrame(rows, columns=["quantity", "largest |value|",
-                                       "largest |difference|"])
+    rows = [
+        (name, np.abs(ours).max(), np.abs(ours - theirs).max())
+        for name, (ours, theirs) in comparison.items()
+    ]
+    return pd.DataFrame(rows, columns=["quantity", "largest |value|", "largest |difference|"])

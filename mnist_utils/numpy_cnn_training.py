@@ -36,8 +36,17 @@ class History:
         return float(sum(self.epoch_seconds))
 
 
-def fit(model, optimizer, fit_data, val_data, *, epochs: int, batch_size: int,
-        seed: int, verbose: bool = True) -> History:
+def fit(
+    model,
+    optimizer,
+    fit_data,
+    val_data,
+    *,
+    epochs: int,
+    batch_size: int,
+    seed: int,
+    verbose: bool = True,
+) -> History:
     """Train ``model`` for ``epochs`` passes over ``fit_data`` (images, labels) in
     minibatches shuffled by a generator seeded with ``seed``, scoring ``val_data``
     before training and after every epoch (chapter 4). Prints one line per epoch."""
@@ -65,7 +74,9 @@ def fit(model, optimizer, fit_data, val_data, *, epochs: int, batch_size: int,
         history.batch_losses.append(losses)
         score(epoch)
         if verbose:
-            print(f"epoch {epoch}: train loss {losses.mean():.4f}, "
-                  f"validation loss {history.val_loss[-1]:.4f}, "
-                  f"accuracy {history.val_acc[-1]:.4f}, {history.epoch_seconds[-1]:.1f} s")
+            print(
+                f"epoch {epoch}: train loss {losses.mean():.4f}, "
+                f"validation loss {history.val_loss[-1]:.4f}, "
+                f"accuracy {history.val_acc[-1]:.4f}, {history.epoch_seconds[-1]:.1f} s"
+            )
     return history

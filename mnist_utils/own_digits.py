@@ -92,17 +92,25 @@ def plot_readings(paths: dict, outcomes: list):
 
     names = list(paths)
     if len(names) != len(outcomes) or not names:
-        raise ValueError(f"{len(names)} pictures but {len(outcomes)} outcomes: give "
-                         "one predict_image outcome per picture")
-    fig, axes = plt.subplots(3, len(names), figsize=(1.6 * len(names), 5.2),
-                             squeeze=False, gridspec_kw={"height_ratios": [1, 1, 0.7]})
+        raise ValueError(
+            f"{len(names)} pictures but {len(outcomes)} outcomes: give "
+            "one predict_image outcome per picture"
+        )
+    fig, axes = plt.subplots(
+        3,
+        len(names),
+        figsize=(1.6 * len(names), 5.2),
+        squeeze=False,
+        gridspec_kw={"height_ratios": [1, 1, 0.7]},
+    )
     for col, (name, outcome) in enumerate(zip(names, outcomes)):
         raw, prepared, bars = axes[:, col]
         raw.imshow(Image.open(paths[name]), cmap="gray", vmin=0, vmax=255)
         raw.set_title(name, fontsize=8)
         prepared.imshow(outcome["image"], cmap="gray", vmin=0, vmax=255)
-        prepared.set_title(f"→ {outcome['digit']} "
-                           f"({outcome['probabilities'].max():.2f})", fontsize=9)
+        prepared.set_title(
+            f"→ {outcome['digit']} ({outcome['probabilities'].max():.2f})", fontsize=9
+        )
         colours = ["C3" if d == outcome["digit"] else "C0" for d in range(10)]
         bars.bar(range(10), outcome["probabilities"], color=colours)
         bars.set(ylim=(0, 1), xticks=range(10))

@@ -13,8 +13,8 @@ kernel starts. A test checks that every name of every parameters cell is declare
 from __future__ import annotations
 
 import numbers
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from .checks import ParameterError
 
@@ -45,10 +45,13 @@ class Number:
         real = whole or (isinstance(value, numbers.Real) and not isinstance(value, bool))
         if not (whole if self.kind is int else real):
             wanted = "a whole number" if self.kind is int else "a number"
-            raise ParameterError(f"{name} must be {wanted} {self.describe()}, got {value!r} "
-                                 f"({type(value).__name__}); with papermill: -p {name} <value>")
+            raise ParameterError(
+                f"{name} must be {wanted} {self.describe()}, got {value!r} "
+                f"({type(value).__name__}); with papermill: -p {name} <value>"
+            )
         if (self.minimum is not None and value < self.minimum) or (
-                self.maximum is not None and value > self.maximum):
+            self.maximum is not None and value > self.maximum
+        ):
             raise ParameterError(f"{name}={value!r} is out of range: it must be {self.describe()}")
         return value
 
@@ -76,8 +79,7 @@ class Quick:
     """``QUICK``: ``None`` (follow ``$MNIST_BOOK_QUICK``), ``True`` or ``False``."""
 
     def check(self, name, value):
-        if value is None or isinstance(value, bool) or (
-                isinstance(value, int) and value in (0, 1)):
+        if value is None or isinstance(value, bool) or (isinstance(value, int) and value in (0, 1)):
             return value
         raise ParameterError(f"{name} must be True, False or None, got {value!r}")
 
@@ -93,8 +95,9 @@ class Choice:
 
     def check(self, name, value):
         if isinstance(value, bool) or value not in self.values:
-            raise ParameterError(f"{name}={value!r} is not one of: "
-                                 f"{', '.join(map(repr, self.values))}")
+            raise ParameterError(
+                f"{name}={value!r} is not one of: {', '.join(map(repr, self.values))}"
+            )
         return value
 
     def describe(self) -> str:
@@ -129,8 +132,10 @@ class Selection:
         if numeric and isinstance(value, numbers.Integral) and not isinstance(value, bool):
             value = str(value)
         if not isinstance(value, str):
-            raise ParameterError(f"{name} must be a string such as 'all' or "
-                                 f"'{allowed[0]},{allowed[-1]}', got {value!r}")
+            raise ParameterError(
+                f"{name} must be a string such as 'all' or "
+                f"'{allowed[0]},{allowed[-1]}', got {value!r}"
+            )
         picked = [part.strip() for part in value.split(",") if part.strip()]
         if picked == ["all"] and "all" not in allowed:  # an option named "all" is itself
             return allowed
@@ -141,7 +146,8 @@ class Selection:
             extra = " or 'none'" if self.allow_none else ""
             raise ParameterError(
                 f"{name}={value!r}: {', '.join(map(repr, unknown)) or 'nothing'} is not an "
-                f"option; choose 'all'{extra} or some of: {', '.join(allowed)}")
+                f"option; choose 'all'{extra} or some of: {', '.join(allowed)}"
+            )
         return [option for option in allowed if option in picked]
 
     def describe(self) -> str:
@@ -276,8 +282,7 @@ CHAPTERS = {
 def _chapter_key(chapter) -> str:
     key = str(chapter)[:2]
     if key not in CHAPTERS:
-        raise ParameterError(f"unknown chapter {chapter!r}; the chapters are "
-                             f"{', '.join(CHAPTERS)}")
+        raise ParameterError(f"unknown chapter {chapter!r}; the chapters are {', '.join(CHAPTERS)}")
     return key
 
 
@@ -298,12 +303,16 @@ def check_values(chapter, values: dict, *, complete: bool = False) -> dict:
     declared = declarations(chapter)
     unknown = [name for name in values if name not in declared]
     if unknown:
-        raise ParameterError(f"chapter {_chapter_key(chapter)} has no parameter "
-                             f"{', '.join(map(repr, unknown))}; its parameters are: "
-                             f"{', '.join(sorted(declared))}")
+        raise ParameterError(
+            f"chapter {_chapter_key(chapter)} has no parameter "
+            f"{', '.join(map(repr, unknown))}; its parameters are: "
+            f"{', '.join(sorted(declared))}"
+        )
     if complete:
         missing = [n for n in CHAPTERS[_chapter_key(chapter)] if n not in values]
         if missing:
-            raise ParameterError(f"the parameters cell of chapter {_chapter_key(chapter)} "
-                                 f"does not set {', '.join(missing)}")
+            raise ParameterError(
+                f"the parameters cell of chapter {_chapter_key(chapter)} "
+                f"does not set {', '.join(missing)}"
+            )
     return {name: declared[name].check(name, value) for name, value in values.items()}

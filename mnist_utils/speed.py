@@ -79,24 +79,24 @@ class RaceResult:
     model: object = field(default=None, repr=False, compare=False)
 
     def summary(self) -> str:
-        verdict = (f"reached {self.target:.1%} after {self.epochs} epoch(s)" if self.reached
-                   else f"did not reach {self.target:.1%} in {self.epochs} epoch(s)")
-        return (f"{self.recipe:<18s} {self.seconds:7.1f} s  test {self.accuracy:.2%}  "
-                f"{verdict}")
+        verdict = (
+            f"reached {self.target:.1%} after {self.epochs} epoch(s)"
+            if self.reached
+            else f"did not reach {self.target:.1%} in {self.epochs} epoch(s)"
+        )
+        return f"{self.recipe:<18s} {self.seconds:7.1f} s  test {self.accuracy:.2%}  {verdict}"
 
 
 def _check_race(target: float, max_epochs: int) -> None:
     if not 0 < target <= 1:
         raise ValueError(f"target is a test accuracy in (0, 1], got {target!r}")
     if not is_whole_number(max_epochs) or max_epochs < 1:
-        raise ValueError(f"the number of epochs must be a whole number >= 1, got "
-                         f"{max_epochs!r}")
+        raise ValueError(f"the number of epochs must be a whole number >= 1, got {max_epochs!r}")
 
 
 def _check_limit(name: str, limit) -> None:
     if limit is not None and (not is_whole_number(limit) or limit < 1):
-        raise ValueError(f"{name} must be None (all images) or a whole number >= 1, "
-                         f"got {limit!r}")
+        raise ValueError(f"{name} must be None (all images) or a whole number >= 1, got {limit!r}")
 
 
 # ------------------------------------------------------------ the book's recipe
@@ -128,13 +128,17 @@ def fast_net(widths: tuple[int, int, int] = (16, 32, 64), crop: int = 0):
         raise ValueError(f"widths must be three positive channel counts, got {widths!r}")
     size = 28 - 2 * crop
     size = (size - 1) // 2 + 1  # stride-2 convolution, padding 1
-    size = size // 2 // 2       # two 2 x 2 max-pools
+    size = size // 2 // 2  # two 2 x 2 max-pools
     # negative padding removes pixels; with crop 0 there is no layer to print
     layers = [("crop", nn.ZeroPad2d(-crop))] if crop else []
     channels = 1
     for i, width in enumerate(widths, start=1):
-        layers.append((f"conv{i}", nn.Conv2d(channels, width, 3, stride=2 if i == 1 else 1,
-                                             padding=1, bias=False)))
+        layers.append(
+            (
+                f"conv{i}",
+                nn.Conv2d(channels, width, 3, stride=2 if i == 1 else 1, padding=1, bias=False),
+            )
+        )
         # PyTorch's default momentum (0.1): the running statistics must keep up
         # with weights that change fast in a one-epoch run
         layers += [(f"bn{i}", nn.BatchNorm2d(width)), (f"act{i}", nn.ReLU())]
@@ -145,10 +149,23 @@ def fast_net(widths: tuple[int, int, int] = (16, 32, 64), crop: int = 0):
     return nn.Sequential(OrderedDict(layers))
 
 
-def book_recipe(x_train, y_train, x_test, y_test, *, seed: int = 0, epochs: int = 1,
-                lr: float = 0.2, batch_size: int = 128, weight_decay: float = 5e-4,
-                target: float = 0.99, device=None, model_fn=None, one_cycle: bool = True,
-                name: str = "book (fast_net)") -> RaceResult:
+def book_recipe(
+    x_train,
+    y_train,
+    x_test,
+    y_test,
+    *,
+    seed: int = 0,
+    epochs: int = 1,
+    lr: float = 0.2,
+    batch_size: int = 128,
+    weight_decay: float = 5e-4,
+    target: float = 0.99,
+    device=None,
+    model_fn=None,
+    one_cycle: bool = True,
+    name: str = "book (fast_net)",
+) -> RaceResult:
     """Train :func:`fast_net` on uint8 images and evaluate it once on the test images.
 
     One-cycle schedule (stepped every batch) over ``epochs`` to a peak of ``lr``, SGD
@@ -169,14 +186,18 @@ def book_recipe(x_train, y_train, x_test, y_test, *, seed: int = 0, epochs: int 
     start = time.perf_counter()
     seed_everything(seed, frameworks=("torch",))
     images, labels = to_tensors(x_train, y_train, device=device)
-    batches = TensorBatches(images, labels, batch_size, shuffle=True, seed=seed,
-                            drop_last=True)
+    batches = TensorBatches(images, labels, batch_size, shuffle=True, seed=seed, drop_last=True)
     model = (model_fn or fast_net)().to(device, memory_format=torch.channels_last)
-    optimizer = torch.optim.SGD(model.parameters(), lr=lr, momentum=0.9, nesterov=True,
-                                weight_decay=weight_decay)
-    scheduler = (torch.optim.lr_scheduler.OneCycleLR(
-        optimizer, max_lr=lr, total_steps=epochs * len(batches), pct_start=0.25)
-        if one_cycle else None)
+    optimizer = torch.optim.SGD(
+        model.parameters(), lr=lr, momentum=0.9, nesterov=True, weight_decay=weight_decay
+    )
+    scheduler = (
+        torch.optim.lr_scheduler.OneCycleLR(
+            optimizer, max_lr=lr, total_steps=epochs * len(batches), pct_start=0.25
+        )
+        if one_cycle
+        else None
+    )
     loss_fn = torch.nn.CrossEntropyLoss()
     for _ in range(epochs):
         train_epoch(model, batches, optimizer, loss_fn, device, scheduler=scheduler)
@@ -184,9 +205,19 @@ def book_recipe(x_train, y_train, x_test, y_test, *, seed: int = 0, epochs: int 
     accuracy = metrics.accuracy(y_test, predict_logits(model, test_images, device))
     seconds = time.perf_counter() - start
     model.to(memory_format=torch.contiguous_format)
-    return RaceResult(name, target, seconds, epochs, accuracy, accuracy >= target,
-                      len(labels), [(epochs, seconds, accuracy)],
-                      params=count_parameters(model), seed=seed, model=model)
+    return RaceResult(
+        name,
+        target,
+        seconds,
+        epochs,
+        accuracy,
+        accuracy >= target,
+        len(labels),
+        [(epochs, seconds, accuracy)],
+        params=count_parameters(model),
+        seed=seed,
+        model=model,
+    )
 
 
 # ------------------------------------------------------- pytorch/examples' recipe
@@ -200,19 +231,36 @@ def pytorch_examples_net():
 
     from torch import nn
 
-    return nn.Sequential(OrderedDict([
-        ("conv1", nn.Conv2d(1, 32, 3)), ("act1", nn.ReLU()),
-        ("conv2", nn.Conv2d(32, 64, 3)), ("act2", nn.ReLU()),
-        ("pool", nn.MaxPool2d(2)), ("dropout1", nn.Dropout(0.25)),
-        ("flatten", nn.Flatten()),
-        ("fc1", nn.Linear(9216, 128)), ("act3", nn.ReLU()), ("dropout2", nn.Dropout(0.5)),
-        ("fc2", nn.Linear(128, 10)), ("log_softmax", nn.LogSoftmax(dim=1)),
-    ]))
+    return nn.Sequential(
+        OrderedDict(
+            [
+                ("conv1", nn.Conv2d(1, 32, 3)),
+                ("act1", nn.ReLU()),
+                ("conv2", nn.Conv2d(32, 64, 3)),
+                ("act2", nn.ReLU()),
+                ("pool", nn.MaxPool2d(2)),
+                ("dropout1", nn.Dropout(0.25)),
+                ("flatten", nn.Flatten()),
+                ("fc1", nn.Linear(9216, 128)),
+                ("act3", nn.ReLU()),
+                ("dropout2", nn.Dropout(0.5)),
+                ("fc2", nn.Linear(128, 10)),
+                ("log_softmax", nn.LogSoftmax(dim=1)),
+            ]
+        )
+    )
 
 
-def pytorch_examples_recipe(*, seed: int = 1, target: float = 0.99, max_epochs: int = 14,
-                            train_limit: int | None = None, test_limit: int | None = None,
-                            device=None, verbose: bool = True) -> RaceResult:
+def pytorch_examples_recipe(
+    *,
+    seed: int = 1,
+    target: float = 0.99,
+    max_epochs: int = 14,
+    train_limit: int | None = None,
+    test_limit: int | None = None,
+    device=None,
+    verbose: bool = True,
+) -> RaceResult:
     """pytorch/examples' MNIST training until the test accuracy reaches ``target``.
 
     As its ``main.py`` does: ``torchvision.datasets.MNIST`` (all 60,000 training
@@ -238,11 +286,13 @@ def pytorch_examples_recipe(*, seed: int = 1, target: float = 0.99, max_epochs: 
     train_loader, test_loader = torchvision_loaders(64, seed=seed)
     if train_limit is not None:
         train_loader = DataLoader(
-            Subset(train_loader.dataset, range(train_limit)), batch_size=64, shuffle=True,
-            generator=torch.Generator().manual_seed(seed))
+            Subset(train_loader.dataset, range(train_limit)),
+            batch_size=64,
+            shuffle=True,
+            generator=torch.Generator().manual_seed(seed),
+        )
     if test_limit is not None:
-        test_loader = DataLoader(Subset(test_loader.dataset, range(test_limit)),
-                                 batch_size=1000)
+        test_loader = DataLoader(Subset(test_loader.dataset, range(test_limit)), batch_size=1000)
     model = pytorch_examples_net().to(device)
     optimizer = torch.optim.Adadelta(model.parameters(), lr=1.0)
     scheduler = torch.optim.lr_scheduler.StepLR(optimizer, step_size=1, gamma=0.7)
@@ -254,13 +304,24 @@ def pytorch_examples_recipe(*, seed: int = 1, target: float = 0.99, max_epochs: 
         _, accuracy = evaluate(model, test_loader, loss_fn, device)
         history.append((epoch, time.perf_counter() - start, accuracy))
         if verbose:
-            print(f"  pytorch/examples epoch {epoch}: test {accuracy:.2%} "
-                  f"({history[-1][1]:.0f} s)", flush=True)
+            print(
+                f"  pytorch/examples epoch {epoch}: test {accuracy:.2%} ({history[-1][1]:.0f} s)",
+                flush=True,
+            )
         if accuracy >= target:
             break
-    return RaceResult("pytorch/examples", target, history[-1][1], epoch, accuracy,
-                      accuracy >= target, len(train_loader.dataset), history,
-                      params=count_parameters(model), seed=seed)
+    return RaceResult(
+        "pytorch/examples",
+        target,
+        history[-1][1],
+        epoch,
+        accuracy,
+        accuracy >= target,
+        len(train_loader.dataset),
+        history,
+        params=count_parameters(model),
+        seed=seed,
+    )
 
 
 # ------------------------------------------------------------ keras.io's recipe
@@ -275,21 +336,32 @@ def keras_io_net():
     import keras
     from keras import layers
 
-    return keras.Sequential([
-        keras.Input(shape=(28, 28, 1)),
-        layers.Conv2D(32, kernel_size=(3, 3), activation="relu"),
-        layers.MaxPooling2D(pool_size=(2, 2)),
-        layers.Conv2D(64, kernel_size=(3, 3), activation="relu"),
-        layers.MaxPooling2D(pool_size=(2, 2)),
-        layers.Flatten(),
-        layers.Dropout(0.5),
-        layers.Dense(10, activation="softmax"),
-    ], name="keras_io_convnet")
+    return keras.Sequential(
+        [
+            keras.Input(shape=(28, 28, 1)),
+            layers.Conv2D(32, kernel_size=(3, 3), activation="relu"),
+            layers.MaxPooling2D(pool_size=(2, 2)),
+            layers.Conv2D(64, kernel_size=(3, 3), activation="relu"),
+            layers.MaxPooling2D(pool_size=(2, 2)),
+            layers.Flatten(),
+            layers.Dropout(0.5),
+            layers.Dense(10, activation="softmax"),
+        ],
+        name="keras_io_convnet",
+    )
 
 
-def keras_io_recipe(x_train, y_train, x_test, y_test, *, seed: int = 0,
-                    target: float = 0.99, max_epochs: int = 15,
-                    verbose: bool = True) -> RaceResult:
+def keras_io_recipe(
+    x_train,
+    y_train,
+    x_test,
+    y_test,
+    *,
+    seed: int = 0,
+    target: float = 0.99,
+    max_epochs: int = 15,
+    verbose: bool = True,
+) -> RaceResult:
     """keras.io's convnet trained until the test accuracy reaches ``target``.
 
     As the keras.io example does: pixels scaled to [0, 1], one-hot labels,
@@ -317,27 +389,57 @@ def keras_io_recipe(x_train, y_train, x_test, y_test, *, seed: int = 0,
             accuracy = metrics.accuracy(y_test, probabilities)
             history.append((epoch + 1, time.perf_counter() - start, accuracy))
             if verbose:
-                print(f"  keras.io epoch {epoch + 1}: test {accuracy:.2%} "
-                      f"({history[-1][1]:.0f} s)", flush=True)
+                print(
+                    f"  keras.io epoch {epoch + 1}: test {accuracy:.2%} ({history[-1][1]:.0f} s)",
+                    flush=True,
+                )
             if accuracy >= target:
                 self.model.stop_training = True
 
     model = keras_io_net()
     model.compile(loss="categorical_crossentropy", optimizer="adam", metrics=["accuracy"])
-    model.fit(x, y, batch_size=128, epochs=max_epochs, validation_split=0.1, verbose=0,
-              callbacks=[StopAtTarget()])
+    model.fit(
+        x,
+        y,
+        batch_size=128,
+        epochs=max_epochs,
+        validation_split=0.1,
+        verbose=0,
+        callbacks=[StopAtTarget()],
+    )
     epoch, seconds, accuracy = history[-1]
-    return RaceResult("keras.io", target, seconds, epoch, accuracy, accuracy >= target,
-                      len(x) - int(len(x) * 0.1), history, params=count_parameters(model),
-                      seed=seed)
+    return RaceResult(
+        "keras.io",
+        target,
+        seconds,
+        epoch,
+        accuracy,
+        accuracy >= target,
+        len(x) - int(len(x) * 0.1),
+        history,
+        params=count_parameters(model),
+        seed=seed,
+    )
 
 
 # ------------------------------------------------------------------- the race
 
 
-def race(x_fit, y_fit, x_test, y_test, *, seeds=(0, 1, 2), peers=PEER_RECIPES,
-         target: float = 0.99, lr: float = 0.2, device=None, peer_train: int | None = None,
-         peer_max_epochs: int | None = None, verbose: bool = True) -> list[RaceResult]:
+def race(
+    x_fit,
+    y_fit,
+    x_test,
+    y_test,
+    *,
+    seeds=(0, 1, 2),
+    peers=PEER_RECIPES,
+    target: float = 0.99,
+    lr: float = 0.2,
+    device=None,
+    peer_train: int | None = None,
+    peer_max_epochs: int | None = None,
+    verbose: bool = True,
+) -> list[RaceResult]:
     """The race of chapter 12 and ``benchmarks/time_to_99.py``, in one call.
 
     First :func:`book_recipe` once per seed in ``seeds``, trained on ``x_fit`` (the
@@ -353,8 +455,9 @@ def race(x_fit, y_fit, x_test, y_test, *, seeds=(0, 1, 2), peers=PEER_RECIPES,
     peers = list(peers)
     unknown = [name for name in peers if name not in PEER_RECIPES]
     if unknown:
-        raise ValueError(f"unknown peer recipe(s) {unknown}: choose from "
-                         f"{', '.join(PEER_RECIPES)}, or none")
+        raise ValueError(
+            f"unknown peer recipe(s) {unknown}: choose from {', '.join(PEER_RECIPES)}, or none"
+        )
     if not seeds:
         raise ValueError("the race needs at least one seed for the book's recipe")
     _check_race(target, 1 if peer_max_epochs is None else peer_max_epochs)
@@ -362,15 +465,24 @@ def race(x_fit, y_fit, x_test, y_test, *, seeds=(0, 1, 2), peers=PEER_RECIPES,
 
     results = []
     for seed in seeds:
-        results.append(book_recipe(x_fit, y_fit, x_test, y_test, seed=seed, lr=lr,
-                                   target=target, device=device))
+        results.append(
+            book_recipe(
+                x_fit, y_fit, x_test, y_test, seed=seed, lr=lr, target=target, device=device
+            )
+        )
         if verbose:
             print(f"seed {seed}: {results[-1].summary()}", flush=True)
     if "pytorch_examples" in peers:
-        results.append(pytorch_examples_recipe(
-            target=target, max_epochs=peer_max_epochs or 14, train_limit=peer_train,
-            test_limit=len(y_test) if len(y_test) < 10_000 else None, device=device,
-            verbose=verbose))
+        results.append(
+            pytorch_examples_recipe(
+                target=target,
+                max_epochs=peer_max_epochs or 14,
+                train_limit=peer_train,
+                test_limit=len(y_test) if len(y_test) < 10_000 else None,
+                device=device,
+                verbose=verbose,
+            )
+        )
     if "keras_io" in peers:
         if peer_train is None:
             from .data import load_mnist
@@ -378,11 +490,20 @@ def race(x_fit, y_fit, x_test, y_test, *, seeds=(0, 1, 2), peers=PEER_RECIPES,
             (x_peer, y_peer), _ = load_mnist()
         else:
             x_peer, y_peer = x_fit[:peer_train], y_fit[:peer_train]
-        results.append(keras_io_recipe(x_peer, y_peer, x_test, y_test, seed=seeds[0],
-                                       target=target, max_epochs=peer_max_epochs or 15,
-                                       verbose=verbose))
+        results.append(
+            keras_io_recipe(
+                x_peer,
+                y_peer,
+                x_test,
+                y_test,
+                seed=seeds[0],
+                target=target,
+                max_epochs=peer_max_epochs or 15,
+                verbose=verbose,
+            )
+        )
     if verbose:
-        for result in results[len(seeds):]:
+        for result in results[len(seeds) :]:
             print(result.summary(), flush=True)
     return results
 
@@ -401,14 +522,22 @@ def race_table(results):
     if not book_times:
         raise ValueError("race_table needs at least one run of the book's recipe")
     median = float(np.median(book_times))
-    return pd.DataFrame([{
-        "recipe": r.recipe, "seed": r.seed, "parameters": r.params, "epochs": r.epochs,
-        "training images": r.train_images,
-        "test accuracy": f"{100 * r.accuracy:.2f}%",
-        f"reached {r.target:.0%}": "yes" if r.reached else "no",
-        "seconds": round(r.seconds, 1),
-        "× book (median)": round(r.seconds / median, 1),
-    } for r in results])
+    return pd.DataFrame(
+        [
+            {
+                "recipe": r.recipe,
+                "seed": r.seed,
+                "parameters": r.params,
+                "epochs": r.epochs,
+                "training images": r.train_images,
+                "test accuracy": f"{100 * r.accuracy:.2f}%",
+                f"reached {r.target:.0%}": "yes" if r.reached else "no",
+                "seconds": round(r.seconds, 1),
+                "× book (median)": round(r.seconds / median, 1),
+            }
+            for r in results
+        ]
+    )
 
 
 def _peer_key(recipe: str) -> str:
@@ -419,12 +548,22 @@ def _peer_key(recipe: str) -> str:
 def record_race(run, results, *, n_test: int) -> None:
     """Record every run of the race (chapter 12), its time as the training time."""
     for r in results:
-        run.record(model=r.recipe, framework="keras" if r.recipe == "keras.io" else "torch",
-                   seed=r.seed, test_accuracy=r.accuracy,
-                   config={"part": "race", "target": r.target, "epochs": r.epochs,
-                           "n_train": r.train_images},
-                   train_seconds=r.seconds, params=r.params, n_test=n_test,
-                   reached_target=r.reached)
+        run.record(
+            model=r.recipe,
+            framework="keras" if r.recipe == "keras.io" else "torch",
+            seed=r.seed,
+            test_accuracy=r.accuracy,
+            config={
+                "part": "race",
+                "target": r.target,
+                "epochs": r.epochs,
+                "n_train": r.train_images,
+            },
+            train_seconds=r.seconds,
+            params=r.params,
+            n_test=n_test,
+            reached_target=r.reached,
+        )
 
 
 def race_figures(results) -> dict:
@@ -439,20 +578,25 @@ def race_figures(results) -> dict:
     times = np.array([r.seconds for r in book])
     median = float(np.median(times))
     figures = {
-        "fast_median_s": median, "fast_min_s": float(times.min()),
+        "fast_median_s": median,
+        "fast_min_s": float(times.min()),
         "fast_max_s": float(times.max()),
         "fast_us_per_image": 1e6 * median / book[0].train_images,
         "fast_mean_acc_pct": 100 * float(np.mean([r.accuracy for r in book])),
-        "fast_reached": sum(r.reached for r in book), "fast_runs": len(book),
+        "fast_reached": sum(r.reached for r in book),
+        "fast_runs": len(book),
     }
     peers = {_peer_key(r.recipe): r for r in results if not is_book(r)}
     for key in PEER_RECIPES:
         r = peers.get(key)
-        figures.update({
-            f"{key}_s": r.seconds if r else float("nan"),
-            f"{key}_epochs": r.epochs if r else float("nan"),
-            f"{key}_pct": 100 * r.accuracy if r else float("nan"),
-            f"{key}_ratio": r.seconds / median if r else float("nan")})
+        figures.update(
+            {
+                f"{key}_s": r.seconds if r else float("nan"),
+                f"{key}_epochs": r.epochs if r else float("nan"),
+                f"{key}_pct": 100 * r.accuracy if r else float("nan"),
+                f"{key}_ratio": r.seconds / median if r else float("nan"),
+            }
+        )
     return figures
 
 
@@ -465,15 +609,16 @@ def plot_race(results, target: float):
     for r in results:
         times, accs = zip(*[(t, a) for _, t, a in r.history])
         label = f"{r.recipe}, seed {r.seed}" if is_book(r) else r.recipe
-        ax.plot(times, 100 * np.array(accs), "o" if is_book(r) else "-o", ms=5,
-                label=label)
+        ax.plot(times, 100 * np.array(accs), "o" if is_book(r) else "-o", ms=5, label=label)
     ax.axhline(100 * target, color="grey", ls="--", lw=1)
     ax.set_xscale("log")
     # label the powers of ten only: minor labels on a log axis run into each other
     ax.xaxis.set_minor_formatter(plt.NullFormatter())
-    ax.set(xlabel="wall-clock seconds from a cold start (log scale)",
-           ylabel="test accuracy (%)",
-           title="The race: test accuracy after each evaluation")
+    ax.set(
+        xlabel="wall-clock seconds from a cold start (log scale)",
+        ylabel="test accuracy (%)",
+        title="The race: test accuracy after each evaluation",
+    )
     low = min(a for r in results for _, _, a in r.history)
     ax.set_ylim(max(90, 100 * low - 0.5), 100)
     ax.grid(alpha=0.3)
@@ -500,8 +645,19 @@ def pooled_fast_net(**options):
     return nn.Sequential(OrderedDict(layers))
 
 
-def ablation(variants: dict, x_fit, y_fit, x_val, y_val, *, seeds, lr: float = 0.2,
-             target: float = 0.99, device=None, verbose: bool = True):
+def ablation(
+    variants: dict,
+    x_fit,
+    y_fit,
+    x_val,
+    y_val,
+    *,
+    seeds,
+    lr: float = 0.2,
+    target: float = 0.99,
+    device=None,
+    verbose: bool = True,
+):
     """Chapter 12's ablation: :func:`book_recipe` once per seed for each variant,
     scored on the validation split (``x_val``), never on the test set.
 
@@ -520,13 +676,28 @@ def ablation(variants: dict, x_fit, y_fit, x_val, y_val, *, seeds, lr: float = 0
         raise ValueError("the ablation needs at least one variant and one seed")
     runs = {}
     for name, changes in variants.items():
-        runs[name] = [book_recipe(x_fit, y_fit, x_val, y_val, seed=seed, target=target,
-                                  device=device, name=name, **{"lr": lr, **changes})
-                      for seed in seeds]
+        runs[name] = [
+            book_recipe(
+                x_fit,
+                y_fit,
+                x_val,
+                y_val,
+                seed=seed,
+                target=target,
+                device=device,
+                name=name,
+                **{"lr": lr, **changes},
+            )
+            for seed in seeds
+        ]
         if verbose:
-            print(f"{name}: " + ", ".join(f"seed {r.seed} {r.accuracy:.2%} in "
-                                          f"{r.seconds:.1f} s" for r in runs[name]),
-                  flush=True)
+            print(
+                f"{name}: "
+                + ", ".join(
+                    f"seed {r.seed} {r.accuracy:.2%} in {r.seconds:.1f} s" for r in runs[name]
+                ),
+                flush=True,
+            )
     base = runs[next(iter(variants))]
     base_seconds = float(np.mean([r.seconds for r in base]))
     base_pct = 100 * float(np.mean([r.accuracy for r in base]))
@@ -534,10 +705,15 @@ def ablation(variants: dict, x_fit, y_fit, x_val, y_val, *, seeds, lr: float = 0
     for name, these in runs.items():
         seconds = float(np.mean([r.seconds for r in these]))
         pct = 100 * float(np.mean([r.accuracy for r in these]))
-        rows.append({"variant": name, "parameters": these[0].params,
-                     "mean seconds": seconds, "mean validation accuracy (%)": pct,
-                     "× time": seconds / base_seconds,
-                     "Δ accuracy (points)": pct - base_pct,
-                     "seeds below the recipe": sum(
-                         r.accuracy < b.accuracy for r, b in zip(these, base))})
+        rows.append(
+            {
+                "variant": name,
+                "parameters": these[0].params,
+                "mean seconds": seconds,
+                "mean validation accuracy (%)": pct,
+                "× time": seconds / base_seconds,
+                "Δ accuracy (points)": pct - base_pct,
+                "seeds below the recipe": sum(r.accuracy < b.accuracy for r, b in zip(these, base)),
+            }
+        )
     return pd.DataFrame(rows).set_index("variant")

@@ -23,13 +23,23 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from .checks import ParameterError, whole_number
 
-__all__ = ["StudyData", "StudyRun", "Trial", "choose", "mean_std", "matching", "run_study",
-           "seeds", "summarize"]
+__all__ = [
+    "StudyData",
+    "StudyRun",
+    "Trial",
+    "choose",
+    "mean_std",
+    "matching",
+    "run_study",
+    "seeds",
+    "summarize",
+]
 
 
 def choose(name: str, text: str, allowed) -> list[str]:
@@ -76,8 +86,9 @@ def summarize(frame, by, *, metrics=("test_accuracy",)):
         return pd.DataFrame(columns=[*by, "runs"])
     missing = [c for c in [*by, *metrics] if c not in frame]
     if missing:
-        raise KeyError(f"the results have no column(s) {missing}; "
-                       f"they have: {', '.join(frame.columns)}")
+        raise KeyError(
+            f"the results have no column(s) {missing}; they have: {', '.join(frame.columns)}"
+        )
     grouped = frame.groupby(by, sort=False)
     table = grouped.size().rename("runs").to_frame()
     for metric in metrics:
@@ -115,10 +126,12 @@ class StudyData:
         from . import training
 
         images, labels = training.to_tensors(splits.x_fit, splits.y_fit)
-        val = training.TensorBatches(*training.to_tensors(splits.x_val, splits.y_val),
-                                     batch_size=eval_batch_size)
-        test = training.TensorBatches(*training.to_tensors(splits.x_test, splits.y_test),
-                                      batch_size=eval_batch_size)
+        val = training.TensorBatches(
+            *training.to_tensors(splits.x_val, splits.y_val), batch_size=eval_batch_size
+        )
+        test = training.TensorBatches(
+            *training.to_tensors(splits.x_test, splits.y_test), batch_size=eval_batch_size
+        )
         return cls(images, labels, val, test, batch_size)
 
     def train_batches(self, seed: int, *, n: int | None = None, batch_size: int | None = None):
@@ -127,9 +140,13 @@ class StudyData:
         from . import training
 
         end = len(self.train_images) if n is None else n
-        return training.TensorBatches(self.train_images[:end], self.train_labels[:end],
-                                      batch_size=batch_size or self.batch_size,
-                                      shuffle=True, seed=seed)
+        return training.TensorBatches(
+            self.train_images[:end],
+            self.train_labels[:end],
+            batch_size=batch_size or self.batch_size,
+            shuffle=True,
+            seed=seed,
+        )
 
     def val_accuracy(self, model, device=None) -> float:
         """The model's accuracy on the validation batches (chapter 9 measures it
@@ -141,8 +158,7 @@ class StudyData:
 
         device = device or torch_device()
         model.to(device)
-        return training.evaluate(model, self.val_batches, torch.nn.CrossEntropyLoss(),
-                                 device)[1]
+        return training.evaluate(model, self.val_batches, torch.nn.CrossEntropyLoss(), device)[1]
 
 
 @dataclass
@@ -185,16 +201,29 @@ class Study(list):
         """The run whose configuration has these values (and this seed), or None."""
         for one in self:
             if all(one.config.get(k) == v for k, v in config.items()) and (
-                    seed is None or one.seed == seed):
+                seed is None or one.seed == seed
+            ):
                 return one
         return None
 
 
-def run_study(run, grid, build: Callable, *, seeds, epochs: int, data: StudyData,
-              settings: dict | None = None, model_name: str | Callable | None = None,
-              measure: Callable | None = None, on_epoch: Callable | None = None,
-              device=None, framework: str = "torch", progress: bool = True,
-              label: str | list | None = None) -> Study:
+def run_study(
+    run,
+    grid,
+    build: Callable,
+    *,
+    seeds,
+    epochs: int,
+    data: StudyData,
+    settings: dict | None = None,
+    model_name: str | Callable | None = None,
+    measure: Callable | None = None,
+    on_epoch: Callable | None = None,
+    device=None,
+    framework: str = "torch",
+    progress: bool = True,
+    label: str | list | None = None,
+) -> Study:
     """Train, time, evaluate and record every configuration of ``grid`` for every seed.
 
     ``grid`` is a list of dicts (one configuration each); ``build(config, seed)``
@@ -220,8 +249,16 @@ def run_study(run, grid, build: Callable, *, seeds, epochs: int, data: StudyData
     device = device or torch_device()
     settings = dict(settings or {})
     grid = [dict(config) for config in grid]
-    varying = [key for key in dict.fromkeys(k for c in grid for k in c)
-               if len({repr(c.get(key)) for c in grid}) > 1] or list(grid[0]) if grid else []
+    varying = (
+        [
+            key
+            for key in dict.fromkeys(k for c in grid for k in c)
+            if len({repr(c.get(key)) for c in grid}) > 1
+        ]
+        or list(grid[0])
+        if grid
+        else []
+    )
     if label is not None:
         varying = [label] if isinstance(label, str) else list(label)
     loss_fn = torch.nn.CrossEntropyLoss()
@@ -232,38 +269,64 @@ def run_study(run, grid, build: Callable, *, seeds, epochs: int, data: StudyData
             trial = build(config, seed)
             callback, during = None, {}
             if on_epoch is not None:
+
                 def callback(epoch, model, history, config=config, seed=seed, during=during):
                     during.update(on_epoch(config, seed, epoch, model, history) or {})
-            history = training.fit(trial.model, trial.batches, data.val_batches,
-                                   trial.optimizer, epochs=trial.epochs or epochs,
-                                   device=device, scheduler=trial.scheduler,
-                                   patience=trial.patience, progress=False, verbose=False,
-                                   on_epoch=callback)
-            _, test_accuracy = training.evaluate(trial.model, data.test_batches, loss_fn,
-                                                 device)
+
+            history = training.fit(
+                trial.model,
+                trial.batches,
+                data.val_batches,
+                trial.optimizer,
+                epochs=trial.epochs or epochs,
+                device=device,
+                scheduler=trial.scheduler,
+                patience=trial.patience,
+                progress=False,
+                verbose=False,
+                on_epoch=callback,
+            )
+            _, test_accuracy = training.evaluate(trial.model, data.test_batches, loss_fn, device)
             measured = {**trial.measured, **during}
             if measure is not None:
                 measured.update(measure(trial.model, config, seed, history) or {})
             seconds = float(sum(history["seconds"]))
-            name = (model_name(config) if callable(model_name)
-                    else model_name or settings.get("model") or config.get("model"))
-            numbers = {k: v for k, v in measured.items()
-                       if isinstance(v, (int, float)) and not isinstance(v, bool)}
-            metrics = {"train_seconds": seconds,
-                       "seconds_per_epoch": seconds / len(history["seconds"]),
-                       "val_accuracy": history["val_accuracy"][-1],
-                       "epochs_run": len(history["loss"]),
-                       "params": sum(p.numel() for p in trial.model.parameters()),
-                       **numbers}
-            run.record(model=name, framework=framework, seed=seed,
-                       test_accuracy=test_accuracy, config={**settings, **config}, **metrics)
-            study.append(StudyRun(config, seed, history, test_accuracy, seconds,
-                                  trial.model, measured))
+            name = (
+                model_name(config)
+                if callable(model_name)
+                else model_name or settings.get("model") or config.get("model")
+            )
+            numbers = {
+                k: v
+                for k, v in measured.items()
+                if isinstance(v, (int, float)) and not isinstance(v, bool)
+            }
+            metrics = {
+                "train_seconds": seconds,
+                "seconds_per_epoch": seconds / len(history["seconds"]),
+                "val_accuracy": history["val_accuracy"][-1],
+                "epochs_run": len(history["loss"]),
+                "params": sum(p.numel() for p in trial.model.parameters()),
+                **numbers,
+            }
+            run.record(
+                model=name,
+                framework=framework,
+                seed=seed,
+                test_accuracy=test_accuracy,
+                config={**settings, **config},
+                **metrics,
+            )
+            study.append(
+                StudyRun(config, seed, history, test_accuracy, seconds, trial.model, measured)
+            )
             if progress:
                 named = "  ".join(f"{key} {config.get(key)}" for key in varying)
-                print(f"{named}  seed {seed}: {len(history['loss'])} epoch(s) in "
-                      f"{seconds:5.1f} s  val {history['val_accuracy'][-1]:.4f}  "
-                      f"test {test_accuracy:.4f}")
+                print(
+                    f"{named}  seed {seed}: {len(history['loss'])} epoch(s) in "
+                    f"{seconds:5.1f} s  val {history['val_accuracy'][-1]:.4f}  "
+                    f"test {test_accuracy:.4f}"
+                )
     study.seconds = time.perf_counter() - start
     if progress:
         print(f"{len(study)} run(s) in {study.seconds / 60:.1f} minutes")

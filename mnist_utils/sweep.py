@@ -46,21 +46,30 @@ def notebook_parameters(notebook: Path) -> dict:
     try:
         read = nbformat.read(notebook, as_version=4)
     except Exception as error:  # not JSON, or not a notebook's JSON
-        raise SweepError(f"{notebook} cannot be read as a notebook ({error}); give the "
-                         "path of a chapter's .ipynb file") from None
-    cells = [c for c in read.cells
-             if c.cell_type == "code" and "parameters" in c.metadata.get("tags", [])]
+        raise SweepError(
+            f"{notebook} cannot be read as a notebook ({error}); give the "
+            "path of a chapter's .ipynb file"
+        ) from None
+    cells = [
+        c
+        for c in read.cells
+        if c.cell_type == "code" and "parameters" in c.metadata.get("tags", [])
+    ]
     if not cells:
         raise SweepError(f"{notebook} has no cell tagged 'parameters'")
     try:
         tree = ast.parse(cells[0].source)
     except SyntaxError as error:
-        raise SweepError(f"the parameters cell of {notebook.name} is not valid Python: "
-                         f"{error}") from None
+        raise SweepError(
+            f"the parameters cell of {notebook.name} is not valid Python: {error}"
+        ) from None
     defaults = {}
     for node in tree.body:
-        if isinstance(node, ast.Assign) and len(node.targets) == 1 \
-                and isinstance(node.targets[0], ast.Name):
+        if (
+            isinstance(node, ast.Assign)
+            and len(node.targets) == 1
+            and isinstance(node.targets[0], ast.Name)
+        ):
             try:
                 defaults[node.targets[0].id] = ast.literal_eval(node.value)
             except ValueError:
@@ -113,8 +122,10 @@ def plan(notebook: Path, grid: list[tuple[str, str]]) -> list[dict]:
     axes: dict[str, list] = {}
     for name, raw in grid:
         if name not in defaults:
-            raise SweepError(f"{notebook.name} has no parameter {name!r}; "
-                             f"its parameters are: {', '.join(defaults)}")
+            raise SweepError(
+                f"{notebook.name} has no parameter {name!r}; "
+                f"its parameters are: {', '.join(defaults)}"
+            )
         if name in axes:
             raise SweepError(f"parameter {name} is given twice")
         # a string parameter keeps its text ("-p DEPTH 4" is "4", not the number 4)
@@ -126,7 +137,8 @@ def plan(notebook: Path, grid: list[tuple[str, str]]) -> list[dict]:
             if not _compatible(value, defaults[name]):
                 raise SweepError(
                     f"{name}={value!r} ({type(value).__name__}) does not fit the default "
-                    f"{defaults[name]!r} ({type(defaults[name]).__name__}) of {notebook.name}")
+                    f"{defaults[name]!r} ({type(defaults[name]).__name__}) of {notebook.name}"
+                )
         for value in values:
             _check_declared(notebook, name, value)
         axes[name] = values
@@ -141,8 +153,15 @@ def _run_name(params: dict) -> str:
     return re.sub(r"[^A-Za-z0-9=._-]+", "-", text)
 
 
-def run_sweep(notebook: str | Path, grid: list[tuple[str, str]], *, out: str | Path | None = None,
-              force: bool = False, timestamp: bool = False, progress: bool = True) -> list[dict]:
+def run_sweep(
+    notebook: str | Path,
+    grid: list[tuple[str, str]],
+    *,
+    out: str | Path | None = None,
+    force: bool = False,
+    timestamp: bool = False,
+    progress: bool = True,
+) -> list[dict]:
     """Execute every combination; returns one row per combination (params, status,
     output path, seconds). Outputs are written whole or not at all."""
     import papermill
@@ -166,32 +185,60 @@ def run_sweep(notebook: str | Path, grid: list[tuple[str, str]], *, out: str | P
         start = time.perf_counter()
         partial = folder / f".{name}.running.ipynb"
         try:
-            papermill.execute_notebook(str(notebook), str(partial), parameters=params,
-                                       cwd=str(notebook.parent), progress_bar=len(combos) == 1)
+            papermill.execute_notebook(
+                str(notebook),
+                str(partial),
+                parameters=params,
+                cwd=str(notebook.parent),
+                progress_bar=len(combos) == 1,
+            )
         except papermill.PapermillExecutionError as error:
             failed = folder / f"{name}.failed.ipynb"  # kept to read the traceback
             partial.replace(failed)
-            rows.append({**params, "status": f"failed: {error.ename}: {error.evalue}",
-                         "output": str(failed), "seconds": round(time.perf_counter() - start, 1)})
+            rows.append(
+                {
+                    **params,
+                    "status": f"failed: {error.ename}: {error.evalue}",
+                    "output": str(failed),
+                    "seconds": round(time.perf_counter() - start, 1),
+                }
+            )
             continue
         atomic_write(target, partial.read_bytes())
         partial.unlink()
-        rows.append({**params, "status": "ran", "output": str(target),
-                     "seconds": round(time.perf_counter() - start, 1)})
+        rows.append(
+            {
+                **params,
+                "status": "ran",
+                "output": str(target),
+                "seconds": round(time.perf_counter() - start, 1),
+            }
+        )
     return rows
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m mnist_utils.sweep",
-        description="Run a chapter for every combination of parameter values (papermill).")
+        description="Run a chapter for every combination of parameter values (papermill).",
+    )
     parser.add_argument("notebook", help="e.g. chapters/09_activation_study.ipynb")
-    parser.add_argument("-p", "--parameter", nargs=2, action="append", default=[],
-                        metavar=("NAME", "VALUES"), help="comma-separated values, e.g. -p SEED 0,1,2")
-    parser.add_argument("--out", help="folder for executed notebooks (default runs/sweeps/<chapter>)")
+    parser.add_argument(
+        "-p",
+        "--parameter",
+        nargs=2,
+        action="append",
+        default=[],
+        metavar=("NAME", "VALUES"),
+        help="comma-separated values, e.g. -p SEED 0,1,2",
+    )
+    parser.add_argument(
+        "--out", help="folder for executed notebooks (default runs/sweeps/<chapter>)"
+    )
     parser.add_argument("--force", action="store_true", help="run combinations already done")
-    parser.add_argument("--timestamp", action="store_true",
-                        help="name outputs with the time (a rerun never skips)")
+    parser.add_argument(
+        "--timestamp", action="store_true", help="name outputs with the time (a rerun never skips)"
+    )
     parser.add_argument("--dry-run", action="store_true", help="check and list, run nothing")
     args = parser.parse_args(argv)
     try:
@@ -199,8 +246,9 @@ def main(argv=None) -> int:
             for params in plan(Path(args.notebook), args.parameter):
                 print(_run_name(params))
             return 0
-        rows = run_sweep(args.notebook, args.parameter, out=args.out, force=args.force,
-                         timestamp=args.timestamp)
+        rows = run_sweep(
+            args.notebook, args.parameter, out=args.out, force=args.force, timestamp=args.timestamp
+        )
     except SweepError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
@@ -219,8 +267,9 @@ def study_table(notebook: Path, grid: list[tuple[str, str]]) -> None:
     from .studies import summarize
 
     chapter = notebook.stem[:2]
-    quick_values = {parse_value(v.strip()) for name, raw in grid if name == "QUICK"
-                    for v in str(raw).split(",")}
+    quick_values = {
+        parse_value(v.strip()) for name, raw in grid if name == "QUICK" for v in str(raw).split(",")
+    }
     for quick in sorted(quick_values or {resolve_quick(None)}, key=str):
         frame = load_results(bool(resolve_quick(quick)), chapter=chapter)
         mode = "quick" if resolve_quick(quick) else "full"
@@ -230,8 +279,10 @@ def study_table(notebook: Path, grid: list[tuple[str, str]]) -> None:
         config = [c for c in frame.columns if c.startswith("config.")]
         varying = [c for c in config if frame[c].astype(str).nunique() > 1] or config
         table = summarize(frame, by=[*varying, "model"] if "model" not in varying else varying)
-        print(f"\nchapter {chapter}, {mode} mode: {len(frame)} recorded runs "
-              f"(mean and std over seeds; every run recorded so far, not only this sweep's)")
+        print(
+            f"\nchapter {chapter}, {mode} mode: {len(frame)} recorded runs "
+            f"(mean and std over seeds; every run recorded so far, not only this sweep's)"
+        )
         print(table.to_string(index=False, float_format=lambda v: f"{v:.4f}"))
 
 

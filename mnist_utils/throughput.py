@@ -61,8 +61,10 @@ def take_turns(paths: dict, *, rounds: int, steps: int) -> dict[str, float]:
     convolutions on first use). Returns each path's images per second."""
     if rounds < 1 or steps < 1:
         raise ValueError(f"rounds and steps must be at least 1, got {rounds} and {steps}")
-    streams = {name: (model, optimizer, _endless(batches))
-               for name, (model, optimizer, batches) in paths.items()}
+    streams = {
+        name: (model, optimizer, _endless(batches))
+        for name, (model, optimizer, batches) in paths.items()
+    }
     seconds = dict.fromkeys(paths, 0.0)
     images = dict.fromkeys(paths, 0)
     for round_number in range(rounds + 1):

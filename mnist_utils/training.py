@@ -59,8 +59,16 @@ class TensorBatches:
     orders, make a new ``TensorBatches`` (or set ``epoch = 0``).
     """
 
-    def __init__(self, images, labels, batch_size: int = 128, *, shuffle: bool = False,
-                 seed: int = 0, drop_last: bool = False):
+    def __init__(
+        self,
+        images,
+        labels,
+        batch_size: int = 128,
+        *,
+        shuffle: bool = False,
+        seed: int = 0,
+        drop_last: bool = False,
+    ):
         if len(images) != len(labels):
             raise ValueError(f"{len(images)} images but {len(labels)} labels")
         if batch_size < 1:
@@ -93,8 +101,15 @@ class TensorBatches:
                 yield self.images[picked], self.labels[picked]
 
 
-def torchvision_loaders(batch_size: int = 64, *, mean=MNIST_MEAN, std=MNIST_STD, root=None,
-                        num_workers: int = 0, seed: int = 0):
+def torchvision_loaders(
+    batch_size: int = 64,
+    *,
+    mean=MNIST_MEAN,
+    std=MNIST_STD,
+    root=None,
+    num_workers: int = 0,
+    seed: int = 0,
+):
     """Train and test ``DataLoader``s over ``torchvision.datasets.MNIST`` with
     ``ToTensor()`` and ``Normalize`` (the idiomatic, per-sample path; no network)."""
     import torch
@@ -108,8 +123,9 @@ def torchvision_loaders(batch_size: int = 64, *, mean=MNIST_MEAN, std=MNIST_STD,
     test = datasets.MNIST(root, train=False, download=False, transform=transform)
     generator = torch.Generator().manual_seed(seed)
     return (
-        torch.utils.data.DataLoader(train, batch_size=batch_size, shuffle=True,
-                                    num_workers=num_workers, generator=generator),
+        torch.utils.data.DataLoader(
+            train, batch_size=batch_size, shuffle=True, num_workers=num_workers, generator=generator
+        ),
         torch.utils.data.DataLoader(test, batch_size=1000, num_workers=num_workers),
     )
 
@@ -122,8 +138,9 @@ def _progress(iterable, enabled: bool, desc: str):
     return tqdm(iterable, desc=desc, leave=False)
 
 
-def train_epoch(model, batches, optimizer, loss_fn, device, *, progress=False, desc="train",
-                scheduler=None):
+def train_epoch(
+    model, batches, optimizer, loss_fn, device, *, progress=False, desc="train", scheduler=None
+):
     """One pass over ``batches``; returns mean loss and accuracy on them.
 
     ``scheduler``, if given, is stepped after every batch: the per-step schedules of
@@ -161,11 +178,25 @@ def evaluate(model, batches, loss_fn, device):
     return total_loss / seen, correct / seen
 
 
-def fit(model, train_batches, val_batches, optimizer, *, epochs: int, device,
-        loss_fn=None, scheduler=None, progress: bool = True, verbose: bool = True,
-        channels_last: bool = True, patience: int | None = None,
-        restore_best: bool = True, min_delta: float = 0.0, scheduler_step: str = "epoch",
-        on_epoch=None):
+def fit(
+    model,
+    train_batches,
+    val_batches,
+    optimizer,
+    *,
+    epochs: int,
+    device,
+    loss_fn=None,
+    scheduler=None,
+    progress: bool = True,
+    verbose: bool = True,
+    channels_last: bool = True,
+    patience: int | None = None,
+    restore_best: bool = True,
+    min_delta: float = 0.0,
+    scheduler_step: str = "epoch",
+    on_epoch=None,
+):
     """Train for ``epochs`` and return the history: per-epoch ``loss``, ``accuracy``,
     ``val_loss``, ``val_accuracy`` and ``seconds`` (Keras' names, so the same plots
     serve both frameworks). ``scheduler.step()`` runs after every epoch, or after every
@@ -196,17 +227,21 @@ def fit(model, train_batches, val_batches, optimizer, *, epochs: int, device,
 
     if epochs < 1:
         raise ValueError(f"epochs must be at least 1, got {epochs}")
-    if patience is not None and (isinstance(patience, bool) or not isinstance(patience, int)
-                                 or patience < 1):
-        raise ValueError(f"patience must be None (no early stopping) or a whole number "
-                         f">= 1 of epochs, got {patience!r}")
+    if patience is not None and (
+        isinstance(patience, bool) or not isinstance(patience, int) or patience < 1
+    ):
+        raise ValueError(
+            f"patience must be None (no early stopping) or a whole number "
+            f">= 1 of epochs, got {patience!r}"
+        )
     if not min_delta >= 0:
         raise ValueError(f"min_delta must be >= 0, got {min_delta!r}")
     if scheduler_step not in ("epoch", "batch"):
         raise ValueError(f"scheduler_step must be 'epoch' or 'batch', got {scheduler_step!r}")
     if patience is not None and val_batches is None:
-        raise ValueError("early stopping (patience=...) watches the validation loss: "
-                         "pass val_batches")
+        raise ValueError(
+            "early stopping (patience=...) watches the validation loss: pass val_batches"
+        )
     best_loss, best_epoch, best_state, stopped = float("inf"), 0, None, False
     loss_fn = loss_fn or torch.nn.CrossEntropyLoss()
     model.to(device, memory_format=torch.channels_last if channels_last else None)
@@ -216,28 +251,43 @@ def fit(model, train_batches, val_batches, optimizer, *, epochs: int, device,
             start = time.perf_counter()
             try:
                 loss, acc = train_epoch(
-                    model, train_batches, optimizer, loss_fn, device, progress=progress,
+                    model,
+                    train_batches,
+                    optimizer,
+                    loss_fn,
+                    device,
+                    progress=progress,
                     desc=f"epoch {epoch}/{epochs}",
-                    scheduler=scheduler if scheduler_step == "batch" else None)
+                    scheduler=scheduler if scheduler_step == "batch" else None,
+                )
             except RuntimeError as error:
                 if channels_last and "view size is not compatible" in str(error):
                     raise RuntimeError(
                         "the model's forward() calls .view() on a channels_last feature "
                         "map; flatten with torch.flatten(x, 1) (or .reshape) instead, or "
-                        "call fit(..., channels_last=False)") from error
+                        "call fit(..., channels_last=False)"
+                    ) from error
                 raise
             if scheduler is not None and scheduler_step == "epoch":
                 scheduler.step()
             seconds = time.perf_counter() - start
-            val_loss, val_acc = (evaluate(model, val_batches, loss_fn, device)
-                                 if val_batches is not None else (math.nan, math.nan))
+            val_loss, val_acc = (
+                evaluate(model, val_batches, loss_fn, device)
+                if val_batches is not None
+                else (math.nan, math.nan)
+            )
             for key, value in zip(history, (loss, acc, val_loss, val_acc, seconds)):
                 history[key].append(value)
             if verbose:
-                val = (f"val_loss {val_loss:.4f}  val_acc {val_acc:.4f}  "
-                       if val_batches is not None else "")
-                print(f"epoch {epoch:2d}/{epochs}  loss {loss:.4f}  acc {acc:.4f}  "
-                      f"{val}({seconds:.1f} s)")
+                val = (
+                    f"val_loss {val_loss:.4f}  val_acc {val_acc:.4f}  "
+                    if val_batches is not None
+                    else ""
+                )
+                print(
+                    f"epoch {epoch:2d}/{epochs}  loss {loss:.4f}  acc {acc:.4f}  "
+                    f"{val}({seconds:.1f} s)"
+                )
             if on_epoch is not None:
                 on_epoch(epoch, model, history)
             if patience is None:
@@ -256,8 +306,10 @@ def fit(model, train_batches, val_batches, optimizer, *, epochs: int, device,
             if verbose:
                 what = "stopped early" if stopped else "ran every epoch"
                 kept = "restored" if restore_best else "kept the last epoch, not"
-                print(f"early stopping: {what}; {kept} the best epoch "
-                      f"({best_epoch}, val_loss {best_loss:.4f})")
+                print(
+                    f"early stopping: {what}; {kept} the best epoch "
+                    f"({best_epoch}, val_loss {best_loss:.4f})"
+                )
     finally:
         if channels_last:  # hand the model back in the usual layout
             model.to(memory_format=torch.contiguous_format)
@@ -272,5 +324,5 @@ def predict_logits(model, images, device, batch_size: int = 1000):
     outputs = []
     with torch.no_grad():
         for start in range(0, len(images), batch_size):
-            outputs.append(model(images[start:start + batch_size].to(device)).cpu())
+            outputs.append(model(images[start : start + batch_size].to(device)).cpu())
     return torch.cat(outputs).numpy()

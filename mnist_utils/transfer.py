@@ -68,8 +68,7 @@ METHODS = {
     "partial": "conv layers frozen; the dense block and the new head trained",
     "full_small_lr": "every weight trained, small learning rate",
     "full_large_lr": "every weight trained, the pretraining learning rate",
-    "lora": "pretrained layers frozen; a low-rank adapter on dense1 and the "
-            "new head trained",
+    "lora": "pretrained layers frozen; a low-rank adapter on dense1 and the new head trained",
 }
 
 #: The top-level layers each method trains (the rest is frozen); None: all.
@@ -85,8 +84,7 @@ _TRAINED = {
 
 def _check_method(method: str) -> str:
     if method not in METHODS:
-        raise ParameterError(f"unknown method {method!r}; choose one of: "
-                             f"{', '.join(METHODS)}")
+        raise ParameterError(f"unknown method {method!r}; choose one of: {', '.join(METHODS)}")
     return method
 
 
@@ -122,8 +120,7 @@ class TaskSplit:
         from .studies import StudyData
         from .training import TensorBatches, to_tensors
 
-        x_val, y_val = self.val if n_val is None else (self.val[0][:n_val],
-                                                       self.val[1][:n_val])
+        x_val, y_val = self.val if n_val is None else (self.val[0][:n_val], self.val[1][:n_val])
         val = TensorBatches(*to_tensors(x_val, y_val), batch_size=min(1000, len(y_val)))
         test = TensorBatches(*to_tensors(*self.test), batch_size=1000)
         return StudyData(*to_tensors(*self.fit), val, test, batch_size)
@@ -132,9 +129,11 @@ class TaskSplit:
 def task_split(splits, digits) -> TaskSplit:
     """The images of ``digits`` in every part of ``splits`` (chapter 8), labels
     renumbered as :func:`task_data` does."""
-    return TaskSplit(task_data(splits.x_fit, splits.y_fit, digits),
-                     task_data(splits.x_val, splits.y_val, digits),
-                     task_data(splits.x_test, splits.y_test, digits))
+    return TaskSplit(
+        task_data(splits.x_fit, splits.y_fit, digits),
+        task_data(splits.x_val, splits.y_val, digits),
+        task_data(splits.x_test, splits.y_test, digits),
+    )
 
 
 def split_sizes(tasks: dict):
@@ -143,11 +142,14 @@ def split_sizes(tasks: dict):
     import pandas as pd
 
     return pd.DataFrame(
-        {"fit": [len(t.fit[1]) for t in tasks.values()],
-         "validation": [len(t.val[1]) for t in tasks.values()],
-         "test": [len(t.test[1]) for t in tasks.values()],
-         "smallest class (fit)": [int(np.bincount(t.fit[1]).min()) for t in tasks.values()]},
-        index=list(tasks))
+        {
+            "fit": [len(t.fit[1]) for t in tasks.values()],
+            "validation": [len(t.val[1]) for t in tasks.values()],
+            "test": [len(t.test[1]) for t in tasks.values()],
+            "smallest class (fit)": [int(np.bincount(t.fit[1]).min()) for t in tasks.values()],
+        },
+        index=list(tasks),
+    )
 
 
 def budget_per_class(budget: str) -> int | None:
@@ -158,8 +160,10 @@ def budget_per_class(budget: str) -> int | None:
     number = text.removesuffix("/class")
     if text.endswith("/class") and number.isdigit() and int(number) > 0:
         return int(number)
-    raise ParameterError(f"label budget {budget!r}: write 'N/class' with a positive "
-                         f"whole number N (e.g. '100/class') or 'full'")
+    raise ParameterError(
+        f"label budget {budget!r}: write 'N/class' with a positive "
+        f"whole number N (e.g. '100/class') or 'full'"
+    )
 
 
 def sample_per_class(labels, per_class: int | None, seed: int = 0) -> np.ndarray:
@@ -169,15 +173,16 @@ def sample_per_class(labels, per_class: int | None, seed: int = 0) -> np.ndarray
     if per_class is None:
         return np.arange(len(labels))
     if not is_whole_number(per_class) or per_class < 1:
-        raise ValueError(f"per_class must be a positive whole number or None, "
-                         f"got {per_class!r}")
+        raise ValueError(f"per_class must be a positive whole number or None, got {per_class!r}")
     rng = np.random.default_rng(seed)
     picked = []
     for label in np.unique(labels):
         where = np.flatnonzero(labels == label)
         if len(where) < per_class:
-            raise ValueError(f"class {label} has {len(where)} images, fewer than the "
-                             f"{per_class} per class asked for")
+            raise ValueError(
+                f"class {label} has {len(where)} images, fewer than the "
+                f"{per_class} per class asked for"
+            )
         picked.append(rng.choice(where, per_class, replace=False))
     return np.sort(np.concatenate(picked))
 
@@ -187,8 +192,12 @@ def schedule(n_train: int, batch_size: int, epochs: int, min_steps: int):
     ``batch_size``, but small enough for five batches an epoch (a 50-image set is
     not one batch), and ``epochs``, or more when that would give fewer than
     ``min_steps`` optimizer steps."""
-    for name, value in (("n_train", n_train), ("batch_size", batch_size),
-                        ("epochs", epochs), ("min_steps", min_steps)):
+    for name, value in (
+        ("n_train", n_train),
+        ("batch_size", batch_size),
+        ("epochs", epochs),
+        ("min_steps", min_steps),
+    ):
         smallest = 0 if name == "min_steps" else 1
         if not is_whole_number(value) or value < smallest:
             accepted = "a whole number >= 0" if smallest == 0 else "a positive whole number"
@@ -256,8 +265,9 @@ def _lora_class():
                 raise ValueError(f"rank must be a positive whole number, got {rank!r}")
             rank = int(rank)
             if rank > min(base.in_features, base.out_features):
-                raise ValueError(f"rank {rank} exceeds the layer's "
-                                 f"{base.in_features}x{base.out_features} size")
+                raise ValueError(
+                    f"rank {rank} exceeds the layer's {base.in_features}x{base.out_features} size"
+                )
             self.base = base
             self.rank = rank
             self.scale = (alpha if alpha is not None else rank) / rank
@@ -265,8 +275,7 @@ def _lora_class():
             # A: Keras' he_uniform (limit sqrt(6 / fan_in)); B: zeros, so the
             # adapter adds exactly nothing until it has been trained.
             limit = math.sqrt(6 / base.in_features)
-            self.lora_a = nn.Parameter(
-                torch.empty(rank, base.in_features).uniform_(-limit, limit))
+            self.lora_a = nn.Parameter(torch.empty(rank, base.in_features).uniform_(-limit, limit))
             self.lora_b = nn.Parameter(torch.zeros(base.out_features, rank))
             base.requires_grad_(False)  # weight and bias stay as pretrained
 
@@ -327,8 +336,15 @@ def set_adapters(model, enabled: bool):
     return len(found)
 
 
-def prepare(pretrained, method: str, *, spec="article000", n_classes: int = 5,
-            rank: int = 4, alpha: float | None = None):
+def prepare(
+    pretrained,
+    method: str,
+    *,
+    spec="article000",
+    n_classes: int = 5,
+    rank: int = 4,
+    alpha: float | None = None,
+):
     """The model a method starts from, ready to train. ``"scratch"`` builds a fresh
     network (seed first); every other method copies ``pretrained``, gives the copy a
     fresh ``n_classes``-way head and freezes what the method does not train
@@ -359,14 +375,15 @@ def unchanged(model, pretrained, layers) -> bool:
     ``pretrained``, bit for bit? A LoRA layer keeps them as ``<layer>.base.*``."""
     import torch
 
-    after = {name.replace(".base.", "."): value
-             for name, value in model.state_dict().items()}
-    before = {name: value for name, value in pretrained.state_dict().items()
-              if name.split(".")[0] in layers}
+    after = {name.replace(".base.", "."): value for name, value in model.state_dict().items()}
+    before = {
+        name: value
+        for name, value in pretrained.state_dict().items()
+        if name.split(".")[0] in layers
+    }
     if not before:
         raise ValueError(f"the pretrained model has no layer(s) {list(layers)}")
-    return all(name in after and torch.equal(after[name], value)
-               for name, value in before.items())
+    return all(name in after and torch.equal(after[name], value) for name, value in before.items())
 
 
 def load_or_train(model, train, path, config: dict) -> dict:
@@ -384,8 +401,7 @@ def load_or_train(model, train, path, config: dict) -> dict:
         print(f"loaded {path.name}, trained earlier with these settings")
         return saved["history"]
     history = train(model)
-    torch.save({"config": config, "history": history, "state_dict": model.state_dict()},
-               path)
+    torch.save({"config": config, "history": history, "state_dict": model.state_dict()}, path)
     print(f"saved to {path.name}")
     return history
 
@@ -395,14 +411,15 @@ def load_or_train(model, train, path, config: dict) -> dict:
 
 def keras_task_model(spec="article000", n_classes: int = 5):
     """``models.keras_model(spec)`` with an ``n_classes``-way output (logits)."""
-    from .models import keras_model
-
     import keras
+
+    from .models import keras_model
 
     base = keras_model(spec, softmax=False)
     return keras.Sequential(
-        [keras.Input((28, 28, 1)), *base.layers[:-1],
-         keras.layers.Dense(n_classes, name="output")], name=base.name)
+        [keras.Input((28, 28, 1)), *base.layers[:-1], keras.layers.Dense(n_classes, name="output")],
+        name=base.name,
+    )
 
 
 def keras_prepare(model, method: str, *, rank: int = 4):
@@ -416,7 +433,7 @@ def keras_prepare(model, method: str, *, rank: int = 4):
             layer.trainable = trained is None or layer.name in trained
     if method == "lora":
         dense = model.get_layer("dense1")
-        dense.trainable = True   # the adapter's weights need a trainable layer
+        dense.trainable = True  # the adapter's weights need a trainable layer
         dense.enable_lora(rank)  # adds A and B (B = 0), freezes the kernel
         dense.bias.trainable = False  # as in PyTorch: the bias stays as it was
     return model

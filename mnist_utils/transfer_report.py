@@ -13,8 +13,14 @@ import numpy as np
 
 from .transfer import BUDGETS, METHODS
 
-__all__ = ["METRICS", "comparison_table", "plot_budget_curves", "plot_learning_curves",
-           "read_results", "summarize"]
+__all__ = [
+    "METRICS",
+    "comparison_table",
+    "plot_budget_curves",
+    "plot_learning_curves",
+    "read_results",
+    "summarize",
+]
 
 #: The recorded figures summarised per method and budget.
 METRICS = ("test_accuracy", "old_task_accuracy", "forgetting", "trainable_params")
@@ -66,17 +72,21 @@ def comparison_table(summary, trainable: dict):
 
     methods, budgets = _orders(summary)
     table = {}
-    for label, metric in (("5-9 test accuracy (%)", "test_accuracy"),
-                          ("0-4 accuracy after (%)", "old_task_accuracy")):
+    for label, metric in (
+        ("5-9 test accuracy (%)", "test_accuracy"),
+        ("0-4 accuracy after (%)", "old_task_accuracy"),
+    ):
         for budget in budgets:
             rows = summary[summary["budget"] == budget].set_index("method")
-            table[label, budget] = [_mean_std(rows[f"{metric}_mean"].get(m),
-                                              rows[f"{metric}_std"].get(m))
-                                    for m in methods]
+            table[label, budget] = [
+                _mean_std(rows[f"{metric}_mean"].get(m), rows[f"{metric}_std"].get(m))
+                for m in methods
+            ]
     table = pd.DataFrame(table, index=methods)
     table.insert(0, ("", "trainable params"), [f"{trainable[m]:,}" for m in methods])
-    table.insert(1, ("", "seeds"), [int(summary[summary["method"] == m]["runs"].min())
-                                    for m in methods])
+    table.insert(
+        1, ("", "seeds"), [int(summary[summary["method"] == m]["runs"].min()) for m in methods]
+    )
     table.columns = pd.MultiIndex.from_tuples(table.columns)
     return table
 
@@ -92,15 +102,19 @@ def plot_budget_curves(summary, old_accuracy_before: float):
     xs = np.arange(len(budgets))
     for method in methods:
         i = list(METHODS).index(method)
-        rows = (summary[summary["method"] == method].set_index("budget")
-                .reindex(budgets))
+        rows = summary[summary["method"] == method].set_index("budget").reindex(budgets)
         for ax, metric in ((ax_new, "test_accuracy"), (ax_old, "old_task_accuracy")):
             if rows[f"{metric}_mean"].notna().any():
-                ax.errorbar(xs + (i - 2.5) * 0.03, 100 * rows[f"{metric}_mean"],
-                            yerr=100 * rows[f"{metric}_std"].fillna(0), marker="o",
-                            capsize=3, color=_colour(method), label=method)
-    ax_old.axhline(100 * old_accuracy_before, color="k", ls=":", lw=1,
-                   label="before fine-tuning")
+                ax.errorbar(
+                    xs + (i - 2.5) * 0.03,
+                    100 * rows[f"{metric}_mean"],
+                    yerr=100 * rows[f"{metric}_std"].fillna(0),
+                    marker="o",
+                    capsize=3,
+                    color=_colour(method),
+                    label=method,
+                )
+    ax_old.axhline(100 * old_accuracy_before, color="k", ls=":", lw=1, label="before fine-tuning")
     ax_new.set(title="new task (5-9): test accuracy", ylabel="accuracy (%)")
     ax_old.set(title="old task (0-4) after fine-tuning", ylabel="accuracy (%)")
     for ax in (ax_new, ax_old):
@@ -120,19 +134,27 @@ def plot_learning_curves(study, seed: int):
     runs = [one for one in study if one.seed == seed]
     if not runs:
         raise ValueError(f"the study has no run with seed {seed}")
-    budgets = [b for b in BUDGETS if any(one.config["budget"] == b and
-                                         len(one.history["val_accuracy"]) > 1
-                                         for one in runs)]
+    budgets = [
+        b
+        for b in BUDGETS
+        if any(one.config["budget"] == b and len(one.history["val_accuracy"]) > 1 for one in runs)
+    ]
     if not budgets:
         return None
-    fig, axes = plt.subplots(1, len(budgets), squeeze=False,
-                             figsize=(3.6 * len(budgets) + 0.6, 3.3))
+    fig, axes = plt.subplots(
+        1, len(budgets), squeeze=False, figsize=(3.6 * len(budgets) + 0.6, 3.3)
+    )
     for ax, budget in zip(axes[0], budgets):
         for one in runs:
             if one.config["budget"] == budget:
                 accuracy = 100 * np.array(one.history["val_accuracy"])
-                ax.plot(range(1, len(accuracy) + 1), accuracy, marker=".",
-                        color=_colour(one.config["method"]), label=one.config["method"])
+                ax.plot(
+                    range(1, len(accuracy) + 1),
+                    accuracy,
+                    marker=".",
+                    color=_colour(one.config["method"]),
+                    label=one.config["method"],
+                )
         ax.set(title=budget, xlabel="epoch", ylabel="validation accuracy (%)")
         ax.xaxis.get_major_locator().set_params(integer=True)
         ax.grid(alpha=0.3)
@@ -156,8 +178,10 @@ def read_results(summary, old_accuracy_before: float) -> dict:
         raise ValueError("no recorded runs to read: run the study first")
     acc = summary.pivot(index="method", columns="budget", values="test_accuracy_mean")
     old = summary.pivot(index="method", columns="budget", values="old_task_accuracy_mean")
-    acc, old = acc.reindex(index=methods, columns=budgets), old.reindex(index=methods,
-                                                                         columns=budgets)
+    acc, old = (
+        acc.reindex(index=methods, columns=budgets),
+        old.reindex(index=methods, columns=budgets),
+    )
     small, large = budgets[0], budgets[-1]
     figures = {}
     for budget in budgets:
@@ -169,21 +193,26 @@ def read_results(summary, old_accuracy_before: float) -> dict:
         print(line)
     if "scratch" in acc.index and len(acc.columns) > 1 and len(acc) > 1:
         gains = acc.drop(index="scratch").max() - acc.loc["scratch"]
-        print(f"best transfer method minus scratch: {100 * gains[small]:+.2f} points at "
-              f"{small}, {100 * gains[large]:+.2f} points at {large}")
+        print(
+            f"best transfer method minus scratch: {100 * gains[small]:+.2f} points at "
+            f"{small}, {100 * gains[large]:+.2f} points at {large}"
+        )
         figures.update(gain_small_pts=100 * gains[small], gain_large_pts=100 * gains[large])
     if "scratch" in acc.index:
         for method in ("linear_probe", "full_small_lr", "full_large_lr"):
-            gap = (acc.loc[method] - acc.loc["scratch"]).dropna() if method in acc.index \
-                else ()
+            gap = (acc.loc[method] - acc.loc["scratch"]).dropna() if method in acc.index else ()
             if len(gap):
-                print(f"{method:>14} minus scratch on 5-9: {100 * gap.min():+.2f} to "
-                      f"{100 * gap.max():+.2f} points over the budgets")
+                print(
+                    f"{method:>14} minus scratch on 5-9: {100 * gap.min():+.2f} to "
+                    f"{100 * gap.max():+.2f} points over the budgets"
+                )
                 figures[f"{method}_vs_scratch_min_pts"] = 100 * gap.min()
                 figures[f"{method}_vs_scratch_max_pts"] = 100 * gap.max()
     if "linear_probe" in acc.index and acc.loc["linear_probe"].notna().any():
-        figures.update(probe_min_pct=100 * acc.loc["linear_probe"].min(),
-                       probe_max_pct=100 * acc.loc["linear_probe"].max())
+        figures.update(
+            probe_min_pct=100 * acc.loc["linear_probe"].min(),
+            probe_max_pct=100 * acc.loc["linear_probe"].max(),
+        )
     lowest = acc.stack().idxmin()
     print(f"lowest accuracy on 5-9: {lowest[0]} at {lowest[1]}, {acc.stack().min():.2%}")
     figures["lowest_new_pct"] = 100 * acc.stack().min()
@@ -191,22 +220,31 @@ def read_results(summary, old_accuracy_before: float) -> dict:
         figures["lowest_scratch_pct"] = 100 * acc.loc["scratch", lowest[1]]
     if old.notna().any().any():
         worst = old.stack().idxmin()
-        print(f"most forgetting: {worst[0]} at {worst[1]}, 0-4 accuracy "
-              f"{old.stack().min():.2%} (was {old_accuracy_before:.2%})")
+        print(
+            f"most forgetting: {worst[0]} at {worst[1]}, 0-4 accuracy "
+            f"{old.stack().min():.2%} (was {old_accuracy_before:.2%})"
+        )
         figures["worst_old_pct"] = 100 * old.stack().min()
         figures["max_forgetting_pts"] = 100 * (old_accuracy_before - old.stack().min())
     if {"full_small_lr", "full_large_lr"} <= set(acc.index):
-        print(f"at {small}: full fine-tuning reaches "
-              f"{acc.loc['full_small_lr', small]:.2%} on 5-9 with the small rate, "
-              f"{acc.loc['full_large_lr', small]:.2%} with the large one")
-        figures.update(small_lr_few_pct=100 * acc.loc["full_small_lr", small],
-                       large_lr_few_pct=100 * acc.loc["full_large_lr", small])
+        print(
+            f"at {small}: full fine-tuning reaches "
+            f"{acc.loc['full_small_lr', small]:.2%} on 5-9 with the small rate, "
+            f"{acc.loc['full_large_lr', small]:.2%} with the large one"
+        )
+        figures.update(
+            small_lr_few_pct=100 * acc.loc["full_small_lr", small],
+            large_lr_few_pct=100 * acc.loc["full_large_lr", small],
+        )
     for method in ("partial", "full_small_lr", "full_large_lr", "lora"):
         if method in old.index:
             mean_old = old.loc[method].mean()
-            print(f"{method:>14}: 0-4 accuracy after, by budget: "
-                  + ", ".join(f"{b} {old.loc[method, b]:.2%}" for b in budgets
-                              if pd.notna(old.loc[method, b]))
-                  + f"; mean {mean_old:.2%}")
+            print(
+                f"{method:>14}: 0-4 accuracy after, by budget: "
+                + ", ".join(
+                    f"{b} {old.loc[method, b]:.2%}" for b in budgets if pd.notna(old.loc[method, b])
+                )
+                + f"; mean {mean_old:.2%}"
+            )
             figures[f"old_mean_{method}_pct"] = 100 * mean_old
     return {name: float(value) for name, value in figures.items()}

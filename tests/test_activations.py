@@ -25,10 +25,12 @@ def test_functions_are_the_models_activations_in_their_order():
 
 
 def _summary():
-    frame = pd.DataFrame({
-        "config.activation": ["sigmoid", "relu", "relu", "tanh", "sigmoid", "tanh"],
-        "test_accuracy": [0.50, 0.90, 0.92, 0.91, 0.70, 0.91],
-    })
+    frame = pd.DataFrame(
+        {
+            "config.activation": ["sigmoid", "relu", "relu", "tanh", "sigmoid", "tanh"],
+            "test_accuracy": [0.50, 0.90, 0.92, 0.91, 0.70, 0.91],
+        }
+    )
     return activations.summarize_by_activation(frame, metrics=("test_accuracy",))
 
 
@@ -49,7 +51,8 @@ def test_summary_in_book_order_and_comparison_with_the_best():
 def test_a_single_seed_has_no_noise_and_only_the_best_counts():
     frame = pd.DataFrame({"config.activation": ["relu", "tanh"], "test_accuracy": [0.9, 0.8]})
     table = activations.compare_with_best(
-        activations.summarize_by_activation(frame, metrics=("test_accuracy",)))
+        activations.summarize_by_activation(frame, metrics=("test_accuracy",))
+    )
     assert table["noise (points)"].isna().all()
     assert table["within noise"].tolist() == [True, False]
 
@@ -64,8 +67,10 @@ def test_per_activation_gives_every_name_nan_when_not_studied():
 
 
 def test_fall_per_layer_is_the_geometric_mean_per_layer():
-    norms = pd.DataFrame({"conv1.weight": [1.0, 0.01], "conv2.weight": [5.0, 1.0],
-                          "dense1.weight": [100.0, 1.0]}, index=["a", "b"])
+    norms = pd.DataFrame(
+        {"conv1.weight": [1.0, 0.01], "conv2.weight": [5.0, 1.0], "dense1.weight": [100.0, 1.0]},
+        index=["a", "b"],
+    )
     falls = activations.fall_per_layer(norms, top="dense1.weight", bottom="conv1.weight")
     assert falls.tolist() == pytest.approx([10.0, 10.0])
     with pytest.raises(ValueError, match="must come after"):
@@ -74,12 +79,21 @@ def test_fall_per_layer_is_the_geometric_mean_per_layer():
 
 def test_mean_curves_and_norms_average_over_seeds():
     def one(name, seed, val0, val, loss, norm):
-        return studies.StudyRun({"activation": name}, seed, {"loss": loss, "val_accuracy": val},
-                                0.5, 1.0, None, {"val_accuracy_0": val0,
-                                                 "gradients_init": {"conv1.weight": norm}})
-    study = [one("relu", 0, 0.1, [0.5, 0.7], [2.0, 1.0], 1.0),
-             one("relu", 1, 0.3, [0.7, 0.9], [1.0, 0.5], 3.0),
-             one("tanh", 0, 0.2, [0.4, 0.6], [1.5, 1.2], 0.5)]
+        return studies.StudyRun(
+            {"activation": name},
+            seed,
+            {"loss": loss, "val_accuracy": val},
+            0.5,
+            1.0,
+            None,
+            {"val_accuracy_0": val0, "gradients_init": {"conv1.weight": norm}},
+        )
+
+    study = [
+        one("relu", 0, 0.1, [0.5, 0.7], [2.0, 1.0], 1.0),
+        one("relu", 1, 0.3, [0.7, 0.9], [1.0, 0.5], 3.0),
+        one("tanh", 0, 0.2, [0.4, 0.6], [1.5, 1.2], 0.5),
+    ]
     curves = activations.mean_curves(study)
     assert list(curves) == ["relu", "tanh"]
     assert curves["relu"]["val_accuracy"] == pytest.approx([0.2, 0.6, 0.8])

@@ -35,8 +35,9 @@ def test_a_one_pixel_shift_moves_the_image_one_pixel(digits):
     fill = augment.BACKGROUND
     right = augment.affine(images, 0.0, 1.0, 0.0, 1.0)
     torch.testing.assert_close(right[..., :, 1:], images[..., :, :-1], atol=TOL, rtol=0)
-    torch.testing.assert_close(right[..., :, 0], torch.full_like(right[..., :, 0], fill),
-                               atol=TOL, rtol=0)
+    torch.testing.assert_close(
+        right[..., :, 0], torch.full_like(right[..., :, 0], fill), atol=TOL, rtol=0
+    )
     down = augment.affine(images, 0.0, 0.0, 1.0, 1.0)
     torch.testing.assert_close(down[..., 1:, :], images[..., :-1, :], atol=TOL, rtol=0)
     # per-image shifts: image 0 moves left by 3, image 1 stays
@@ -50,8 +51,7 @@ def test_a_quarter_turn_is_rot90_counter_clockwise(digits):
     images, _ = digits
     turned = augment.affine(images, 90.0, 0.0, 0.0, 1.0)
     # torch.rot90 over (H, W) with k=1 turns counter-clockwise as displayed
-    torch.testing.assert_close(turned, torch.rot90(images, 1, dims=(2, 3)),
-                               atol=TOL, rtol=0)
+    torch.testing.assert_close(turned, torch.rot90(images, 1, dims=(2, 3)), atol=TOL, rtol=0)
 
 
 def test_zoom_out_keeps_the_ink_and_shrinks_the_digit(digits):
@@ -69,7 +69,11 @@ def test_seeded_augmentation_is_reproducible_and_varies_by_epoch(digits):
     def epochs(seed):
         batches = augment.AugmentedBatches(
             training.TensorBatches(images, labels, 16, shuffle=True, seed=seed),
-            rotation=15, shift=2, zoom=0.1, seed=seed)
+            rotation=15,
+            shift=2,
+            zoom=0.1,
+            seed=seed,
+        )
         return [[(x.clone(), y.clone()) for x, y in batches] for _ in range(2)]
 
     first, again, other = epochs(0), epochs(0), epochs(1)
@@ -85,16 +89,19 @@ def test_seeded_augmentation_is_reproducible_and_varies_by_epoch(digits):
     assert x.max() <= (1 - training.MNIST_MEAN) / training.MNIST_STD + 1e-5
 
 
-@pytest.mark.parametrize("ranges, message", [
-    ({"rotation": -5}, r"rotation must be >= 0 and <= 180 degrees, got -5"),
-    ({"rotation": 200}, r"rotation must be >= 0 and <= 180 degrees, got 200"),
-    ({"shift": 15}, r"shift must be >= 0 and <= 14 pixels, got 15"),
-    ({"zoom": 1.0}, r"zoom must be >= 0 and < 1"),
-    ({"zoom": -0.1}, r"zoom must be >= 0 and < 1"),
-    ({"shift": float("nan")}, r"shift must be >= 0"),
-    ({"rotation": "10"}, r"rotation must be a number, got '10'"),
-    ({"zoom": True}, r"zoom must be a number, got True"),
-])
+@pytest.mark.parametrize(
+    "ranges, message",
+    [
+        ({"rotation": -5}, r"rotation must be >= 0 and <= 180 degrees, got -5"),
+        ({"rotation": 200}, r"rotation must be >= 0 and <= 180 degrees, got 200"),
+        ({"shift": 15}, r"shift must be >= 0 and <= 14 pixels, got 15"),
+        ({"zoom": 1.0}, r"zoom must be >= 0 and < 1"),
+        ({"zoom": -0.1}, r"zoom must be >= 0 and < 1"),
+        ({"shift": float("nan")}, r"shift must be >= 0"),
+        ({"rotation": "10"}, r"rotation must be a number, got '10'"),
+        ({"zoom": True}, r"zoom must be a number, got True"),
+    ],
+)
 def test_bad_ranges_are_rejected(digits, ranges, message):
     images, labels = digits
     with pytest.raises(ValueError, match=message):
@@ -105,7 +112,9 @@ def test_bad_ranges_are_rejected(digits, ranges, message):
 
 def test_bad_images_and_parameters_are_rejected(digits):
     images, _ = digits
-    with pytest.raises(ValueError, match=r"4-D tensor of images \(N, C, H, W\), got \(64, 28, 28\)"):
+    with pytest.raises(
+        ValueError, match=r"4-D tensor of images \(N, C, H, W\), got \(64, 28, 28\)"
+    ):
         augment.random_affine(images[:, 0])
     with pytest.raises(ValueError, match="floating-point images"):
         augment.random_affine(torch.zeros(2, 1, 28, 28, dtype=torch.uint8))
@@ -130,12 +139,20 @@ def _tiny_run(epochs, **options):
     net = models.torch_model(models.get_spec("article000", convs=(4, 8), dense=(16,)))
     # a large learning rate on 256 images overfits within a few epochs
     optimizer = torch.optim.Adam(net.parameters(), lr=0.02)
-    history = training.fit(net, training.TensorBatches(*fit_set, 32, shuffle=True),
-                           training.TensorBatches(*val_set, 256), optimizer,
-                           epochs=epochs, device="cpu", progress=False, verbose=False,
-                           **options)
-    val_loss = training.evaluate(net, training.TensorBatches(*val_set, 256),
-                                 torch.nn.CrossEntropyLoss(), "cpu")[0]
+    history = training.fit(
+        net,
+        training.TensorBatches(*fit_set, 32, shuffle=True),
+        training.TensorBatches(*val_set, 256),
+        optimizer,
+        epochs=epochs,
+        device="cpu",
+        progress=False,
+        verbose=False,
+        **options,
+    )
+    val_loss = training.evaluate(
+        net, training.TensorBatches(*val_set, 256), torch.nn.CrossEntropyLoss(), "cpu"
+    )[0]
     return history, val_loss
 
 

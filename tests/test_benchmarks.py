@@ -17,11 +17,14 @@ def load(name):
     return module
 
 
-@pytest.mark.parametrize("argv, message", [
-    (["--target", "99"], "--target is a test accuracy"),
-    (["--book-runs", "0"], "--book-runs must be at least 1"),
-    (["--threads", "0"], "--threads must be at least 1"),
-])
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["--target", "99"], "--target is a test accuracy"),
+        (["--book-runs", "0"], "--book-runs must be at least 1"),
+        (["--threads", "0"], "--threads must be at least 1"),
+    ],
+)
 def test_time_to_99_rejects_bad_options(argv, message, capsys):
     with pytest.raises(SystemExit) as stop:
         load("time_to_99").parse_args(argv)

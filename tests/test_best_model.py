@@ -11,8 +11,15 @@ from mnist_utils import best_model, ensembles, load_splits, models, studies
 
 torch = pytest.importorskip("torch")
 
-TINY = models.CNNSpec("tiny", convs=(4, 8), padding="same", pool_after=(0, 1),
-                      dense=(16,), dropout=0.0, batchnorm=True)
+TINY = models.CNNSpec(
+    "tiny",
+    convs=(4, 8),
+    padding="same",
+    pool_after=(0, 1),
+    dense=(16,),
+    dropout=0.0,
+    batchnorm=True,
+)
 
 
 class FakeRun:
@@ -36,14 +43,24 @@ def data():
 
 
 def test_recipe_rejects_bad_settings_and_describes_itself():
-    recipe = best_model.Recipe(TINY, epochs=3, lr=1e-3, label_smoothing=0.05,
-                               rotation=5, shift=1, zoom=0.2)
-    assert recipe.config() == {"part": "best", "epochs": 3, "lr": 1e-3,
-                               "label_smoothing": 0.05, "augment": "rot5-shift1-zoom0.2"}
-    for bad, message in [({"epochs": 0}, "epochs must be"), ({"epochs": 1.5}, "epochs"),
-                         ({"lr": 0}, "lr must be > 0"),
-                         ({"label_smoothing": 1.0}, "label_smoothing"),
-                         ({"rotation": 200}, "rotation"), ({"zoom": 1.0}, "zoom")]:
+    recipe = best_model.Recipe(
+        TINY, epochs=3, lr=1e-3, label_smoothing=0.05, rotation=5, shift=1, zoom=0.2
+    )
+    assert recipe.config() == {
+        "part": "best",
+        "epochs": 3,
+        "lr": 1e-3,
+        "label_smoothing": 0.05,
+        "augment": "rot5-shift1-zoom0.2",
+    }
+    for bad, message in [
+        ({"epochs": 0}, "epochs must be"),
+        ({"epochs": 1.5}, "epochs"),
+        ({"lr": 0}, "lr must be > 0"),
+        ({"label_smoothing": 1.0}, "label_smoothing"),
+        ({"rotation": 200}, "rotation"),
+        ({"zoom": 1.0}, "zoom"),
+    ]:
         with pytest.raises(ValueError, match=message):
             best_model.Recipe(TINY, **bad)
 
@@ -67,8 +84,7 @@ def test_train_members_saves_records_and_evaluates_each_seed(data, tmp_path):
     recipe = best_model.Recipe(TINY, epochs=1, lr=1e-2)
     members = best_model.train_members(run, recipe, study_data, [0, 1], device="cpu")
     assert [m.seed for m in members] == [0, 1]
-    assert sorted(p.name for p in tmp_path.glob("*.pt")) == ["12_best_seed0.pt",
-                                                              "12_best_seed1.pt"]
+    assert sorted(p.name for p in tmp_path.glob("*.pt")) == ["12_best_seed0.pt", "12_best_seed1.pt"]
     for member, record in zip(members, run.records):
         logits = member.model(study_data.test_batches.images).detach().numpy()
         assert member.test_accuracy == np.mean(logits.argmax(1) == splits.y_test)
@@ -119,28 +135,32 @@ def test_plot_member_curves_draws_a_line_per_member():
 
 
 def test_combinations_name_the_first_model_and_the_ensemble():
-    nets = [torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(784, 10))
-            for _ in range(3)]
+    nets = [torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(784, 10)) for _ in range(3)]
     one = best_model.combinations(nets[:1])
     assert list(one) == ["first model", "first model + TTA"]
     three = best_model.combinations(nets)
-    assert list(three) == ["first model", "first model + TTA", "ensemble of 3",
-                           "ensemble of 3 + TTA"]
+    assert list(three) == [
+        "first model",
+        "first model + TTA",
+        "ensemble of 3",
+        "ensemble of 3 + TTA",
+    ]
     assert three["ensemble of 3 + TTA"].models == tuple(nets)
     assert three["ensemble of 3 + TTA"].shifts == ensembles.TTA_SHIFTS
     assert three["first model"].shifts == ((0, 0),)
     images = torch.randn(5, 1, 28, 28)
     np.testing.assert_allclose(
         three["ensemble of 3"].probabilities(images),
-        ensembles.ensemble_probabilities(nets, images, shifts=((0, 0),)))
+        ensembles.ensemble_probabilities(nets, images, shifts=((0, 0),)),
+    )
     with pytest.raises(ValueError, match="at least one model"):
         best_model.combinations([])
 
 
 def test_chosen_figures_and_table_count_right_images():
     y = np.array([0, 1, 2, 3])
-    chosen = np.eye(10)[[0, 1, 2, 9]]   # three right
-    first = np.eye(10)[[0, 9, 9, 9]]    # one right
+    chosen = np.eye(10)[[0, 1, 2, 9]]  # three right
+    first = np.eye(10)[[0, 9, 9, 9]]  # one right
     figures = best_model.chosen_figures(chosen, first, y)
     assert figures["chosen_pct"] == 75.0
     assert figures["chosen_errors"] == 1
@@ -149,8 +169,7 @@ def test_chosen_figures_and_table_count_right_images():
     assert figures["n_test"] == 4
     assert figures["chosen_low_pct"] < 75.0 < figures["chosen_high_pct"]
     assert best_model.chosen_figures(first, chosen, y)["gain_images"] == -2
-    table = best_model.combination_table({"a": 0.5, "b": 0.25}, {"a": chosen, "b": first},
-                                         y, "a")
+    table = best_model.combination_table({"a": 0.5, "b": 0.25}, {"a": chosen, "b": first}, y, "a")
     assert list(table["validation accuracy"]) == ["50.00%", "25.00%"]
     assert list(table["test accuracy"]) == ["75.00%", "25.00%"]
     assert list(table["chosen"]) == ["◀ chosen", ""]
@@ -162,9 +181,17 @@ def test_record_combination_sums_the_members(tmp_path):
     run = FakeRun(tmp_path)
     recipe = best_model.Recipe(TINY, epochs=4)
     members = [member(0, 0.9, 0.9, 10.0), member(1, 0.9, 0.9, 30.0)]
-    best_model.record_combination(run, "ensemble of 2", 0.95, members, recipe,
-                                  n_train=100, n_test=50)
-    assert run.records == [{
-        "model": "best: ensemble of 2", "framework": "torch", "test_accuracy": 0.95,
-        "config": {"part": "ensemble", "members": 2, "epochs": 4, "n_train": 100},
-        "train_seconds": 40.0, "params": 2 * models.count_params(TINY), "n_test": 50}]
+    best_model.record_combination(
+        run, "ensemble of 2", 0.95, members, recipe, n_train=100, n_test=50
+    )
+    assert run.records == [
+        {
+            "model": "best: ensemble of 2",
+            "framework": "torch",
+            "test_accuracy": 0.95,
+            "config": {"part": "ensemble", "members": 2, "epochs": 4, "n_train": 100},
+            "train_seconds": 40.0,
+            "params": 2 * models.count_params(TINY),
+            "n_test": 50,
+        }
+    ]

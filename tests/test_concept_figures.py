@@ -16,15 +16,21 @@ from mnist_utils.concept_figures import plot_activations, plot_conv_block  # noq
 def test_conv_block_has_a_row_per_filter_and_symmetric_colours():
     digit = np.zeros((6, 6))
     fmap = np.array([[-2.0, 1.0], [0.5, 0.0]])
-    stages = {"vertical": (fmap, np.maximum(fmap, 0), np.array([[1.0]])),
-              "horizontal": (fmap, fmap, fmap)}
+    stages = {
+        "vertical": (fmap, np.maximum(fmap, 0), np.array([[1.0]])),
+        "horizontal": (fmap, fmap, fmap),
+    }
     fig = plot_conv_block(digit, stages, title="t")
     axes = fig.axes
     assert len(axes) == 8
     assert [ax.get_title() for ax in axes[:4]] == [
-        "input (6, 6)", "vertical\n(2, 2)", "after ReLU", "after 2x2 max-pool\n(1, 1)"]
+        "input (6, 6)",
+        "vertical\n(2, 2)",
+        "after ReLU",
+        "after 2x2 max-pool\n(1, 1)",
+    ]
     assert axes[1].images[0].get_clim() == (-2.0, 2.0)  # 0 sits in the middle: white
-    assert axes[0].images[0].get_clim() == (0, 1)        # a blank digit still draws
+    assert axes[0].images[0].get_clim() == (0, 1)  # a blank digit still draws
     plt.close(fig)
 
 

@@ -10,11 +10,10 @@ from mnist_utils import crosscheck
 pytest.importorskip("torch")
 pytest.importorskip("keras")
 
-X = np.array([[1, 2, 0, 1, 3],
-              [0, 1, 3, 2, 1],
-              [2, 0, 1, 0, 2],
-              [1, 3, 2, 1, 0],
-              [0, 1, 0, 2, 1]], dtype=np.float64)
+X = np.array(
+    [[1, 2, 0, 1, 3], [0, 1, 3, 2, 1], [2, 0, 1, 0, 2], [1, 3, 2, 1, 0], [0, 1, 0, 2, 1]],
+    dtype=np.float64,
+)
 W = np.array([[1, 0, -1], [2, 1, 0], [0, -1, 1]], dtype=np.float64)
 # The 'valid' cross-correlation of X with W, worked out by hand.
 Y_VALID = np.array([[3.0, 5.0, 7.0], [0.0, -1.0, 3.0], [5.0, 10.0, 3.0]])
@@ -37,8 +36,9 @@ def test_compare_fails_on_a_wrong_value_or_shape():
 
 
 def test_table_adds_names_and_shows_one_row_per_check():
-    table = (crosscheck.check("torch", "a", 1.0, 1.0).named("case 1")
-             + crosscheck.check("keras", "b", 2.0, 2.0))
+    table = crosscheck.check("torch", "a", 1.0, 1.0).named("case 1") + crosscheck.check(
+        "keras", "b", 2.0, 2.0
+    )
     assert isinstance(table, crosscheck.CheckTable)
     assert [c.call for c in table] == ["case 1: a", "b"]
     assert list(table.frame()["framework"]) == ["torch", "keras"]
@@ -61,20 +61,29 @@ def test_conv2d_checks_every_framework_that_can_express_the_padding():
     assert [c.framework for c in table] == ["torch", "tensorflow", "keras"]
     assert table.largest == 0.0
     # PyTorch refuses 'same' with stride 2; Keras has no name for padding 1 with stride 2.
-    assert "torch" not in [c.framework for c in
-                           crosscheck.conv2d(np.zeros((3, 3)), np.zeros((5, 5)), W,
-                                             stride=2, padding="same")]
-    assert "keras" not in [c.framework for c in
-                           crosscheck.conv2d(np.zeros((3, 3)), np.zeros((5, 5)), W,
-                                             stride=2, padding=1)]
+    assert "torch" not in [
+        c.framework
+        for c in crosscheck.conv2d(np.zeros((3, 3)), np.zeros((5, 5)), W, stride=2, padding="same")
+    ]
+    assert "keras" not in [
+        c.framework
+        for c in crosscheck.conv2d(np.zeros((3, 3)), np.zeros((5, 5)), W, stride=2, padding=1)
+    ]
 
 
 def test_conv2d_with_channels_and_bias():
     rng = np.random.default_rng(0)
     x, w, b = rng.normal(size=(2, 5, 5)), rng.normal(size=(3, 2, 3, 3)), rng.normal(size=3)
     xp = np.pad(x, ((0, 0), (1, 1), (1, 1)))
-    hand = np.array([[[np.sum(xp[:, i:i + 3, j:j + 3] * w[f]) + b[f] for j in range(5)]
-                      for i in range(5)] for f in range(3)])
+    hand = np.array(
+        [
+            [
+                [np.sum(xp[:, i : i + 3, j : j + 3] * w[f]) + b[f] for j in range(5)]
+                for i in range(5)
+            ]
+            for f in range(3)
+        ]
+    )
     assert len(crosscheck.conv2d(hand, x, w, b, padding=1)) == 3
 
 
@@ -120,8 +129,10 @@ def test_softmax_and_cross_entropy():
     z = np.array([1.0, 2.0, 3.0])
     p = np.exp(z) / np.exp(z).sum()
     assert len(crosscheck.softmax(p, z)) == 3
-    assert len(crosscheck.cross_entropy(-np.log(0.5), [2],
-                                        probabilities=np.array([0.2, 0.3, 0.5]))) == 3
+    assert (
+        len(crosscheck.cross_entropy(-np.log(0.5), [2], probabilities=np.array([0.2, 0.3, 0.5])))
+        == 3
+    )
     assert len(crosscheck.cross_entropy(-np.log(p[2]), [2], logits=z)) == 3
     assert len(crosscheck.cross_entropy_gradient(p - [0, 0, 1], z, 2)) == 2
     with pytest.raises(ValueError, match="either"):
@@ -141,7 +152,7 @@ def _tiny_network():
     a1 = np.maximum(0, z1)
     z2 = W2 @ a1 + b2
     p = np.exp(z2 - z2.max()) / np.exp(z2 - z2.max()).sum()
-    l2 = lam / 2 * (np.sum(W1 ** 2) + np.sum(W2 ** 2))
+    l2 = lam / 2 * (np.sum(W1**2) + np.sum(W2**2))
     delta2 = p - np.eye(2)[label]
     delta1 = (W2.T @ delta2) * (z1 > 0)
     grads = [np.outer(delta1, x) + lam * W1, delta1, np.outer(delta2, a1) + lam * W2, delta2]
@@ -154,7 +165,7 @@ def test_two_layer_network_and_sgd_step():
     assert len(table) == 11
     new = [v - 0.1 * g for v, g in zip(weights, grads)]
     assert len(crosscheck.sgd_step(new, weights, x, label, lam=lam, eta=0.1)) == 8
-    with pytest.raises(AssertionError):   # a step without weight decay is not the step
+    with pytest.raises(AssertionError):  # a step without weight decay is not the step
         crosscheck.sgd_step(new, weights, x, label, lam=0.0, eta=0.1)
     with pytest.raises(AssertionError, match="dL/dW1"):
         crosscheck.two_layer_network(loss, [2 * g for g in grads], weights, x, label, lam=lam)

@@ -81,6 +81,12 @@ def test_load_splits_rejects_bad_sizes(bad):
 def test_moved_names_are_still_importable_from_data():
     from mnist_utils import sources
 
-    for name in ("MNISTUnavailableError", "MNIST_FILES", "default_data_dir",
-                 "prepare_torchvision_root", "read_idx", "write_idx"):
+    for name in (
+        "MNISTUnavailableError",
+        "MNIST_FILES",
+        "default_data_dir",
+        "prepare_torchvision_root",
+        "read_idx",
+        "write_idx",
+    ):
         assert getattr(data, name) is getattr(sources, name)

@@ -10,13 +10,12 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from mnist_utils.data_figures import (plot_class_balance, plot_pixel_histogram,  # noqa: E402
-                                      plot_selection_bias)
+from mnist_utils.data_figures import plot_class_balance, plot_pixel_histogram, plot_selection_bias  # noqa: E402
 
 
 def test_class_balance_draws_each_digits_share():
     train = np.array([10, 30, 10, 10, 10, 10, 5, 5, 5, 5])  # 100 images
-    test = np.full(10, 2)                                   # 20 images
+    test = np.full(10, 2)  # 20 images
     fig = plot_class_balance(train, test)
     (ax,) = fig.axes
     heights = [bar.get_height() for bar in ax.patches]
@@ -26,10 +25,13 @@ def test_class_balance_draws_each_digits_share():
     plt.close(fig)
 
 
-@pytest.mark.parametrize("train, test, message", [
-    (np.ones(9), np.ones(10), "ten counts per set"),
-    (np.zeros(10), np.ones(10), "at least one image"),
-])
+@pytest.mark.parametrize(
+    "train, test, message",
+    [
+        (np.ones(9), np.ones(10), "ten counts per set"),
+        (np.zeros(10), np.ones(10), "at least one image"),
+    ],
+)
 def test_class_balance_rejects_wrong_counts(train, test, message):
     with pytest.raises(ValueError, match=message):
         plot_class_balance(train, test)
@@ -54,8 +56,7 @@ def test_selection_bias_histograms_cover_every_score():
     (ax,) = fig.axes
     counted = sum(bar.get_height() for bar in ax.patches)
     assert counted == 6  # no score falls outside the bins
-    assert ax.get_legend().get_texts()[1].get_text() == \
-        "best of 20 on the selection set (reported)"
+    assert ax.get_legend().get_texts()[1].get_text() == "best of 20 on the selection set (reported)"
     assert ax.lines[0].get_xdata()[0] == 0.99
     plt.close(fig)
     with pytest.raises(ValueError, match="both histograms"):

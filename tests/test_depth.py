@@ -22,13 +22,16 @@ def test_every_depth_fits_and_keeps_the_same_classifier():
     assert depth_spec(40, "plain", width=4).feature_shape() == (7, 7, 4)
 
 
-@pytest.mark.parametrize("depth, variant, params", [
-    (1, "plain", 201_578),     # 160 + 14*14*16*64 + 64 + 650
-    (2, "plain", 53_370),      # + 2320 for conv2, 7x7 features
-    (8, "plain", 67_290),      # six more layers of 2320
-    (8, "batchnorm", 67_546),  # + 8 * 32 BatchNorm scales and shifts
-    (8, "residual", 67_546),   # identity skips cost nothing
-])
+@pytest.mark.parametrize(
+    "depth, variant, params",
+    [
+        (1, "plain", 201_578),  # 160 + 14*14*16*64 + 64 + 650
+        (2, "plain", 53_370),  # + 2320 for conv2, 7x7 features
+        (8, "plain", 67_290),  # six more layers of 2320
+        (8, "batchnorm", 67_546),  # + 8 * 32 BatchNorm scales and shifts
+        (8, "residual", 67_546),  # identity skips cost nothing
+    ],
+)
 def test_parameter_counts(depth, variant, params):
     spec = depth_spec(depth, variant)
     assert models.count_params(spec) == params
@@ -49,12 +52,15 @@ def test_variants():
     assert depth_spec(3, "residual").name == "depth3_residual_relu"
 
 
-@pytest.mark.parametrize("args, message", [
-    ((0, "plain"), "depth must be a whole number of conv layers from 1 to 50, got 0"),
-    ((2.0, "plain"), "depth must be a whole number"),
-    ((True, "plain"), "depth must be a whole number"),
-    ((3, "resnet"), "variant 'resnet' is not one of"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        ((0, "plain"), "depth must be a whole number of conv layers from 1 to 50, got 0"),
+        ((2.0, "plain"), "depth must be a whole number"),
+        ((True, "plain"), "depth must be a whole number"),
+        ((3, "resnet"), "variant 'resnet' is not one of"),
+    ],
+)
 def test_bad_arguments_are_rejected(args, message):
     with pytest.raises(ValueError, match=message):
         depth_spec(*args)

@@ -19,8 +19,11 @@ def test_gradient_norms_vanish_in_a_deep_sigmoid_stack():
         before = [p.grad for p in net.parameters()]
         norms[activation] = diagnostics.gradient_norms(net, images, labels)
         assert before == [p.grad for p in net.parameters()]  # .grad left untouched
-    assert list(norms["relu"]) == [*(f"conv{i}.weight" for i in range(1, 7)),
-                                   "dense1.weight", "output.weight"]
+    assert list(norms["relu"]) == [
+        *(f"conv{i}.weight" for i in range(1, 7)),
+        "dense1.weight",
+        "output.weight",
+    ]
     # sigmoid: the first layer gets orders of magnitude less gradient than the last
     assert norms["sigmoid"]["conv1.weight"] < 1e-3 * norms["sigmoid"]["output.weight"]
     assert norms["relu"]["conv1.weight"] > 1e-2 * norms["relu"]["output.weight"]

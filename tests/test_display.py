@@ -24,4 +24,5 @@ def test_show_source_displays_dedented_python(monkeypatch):
         "def method(self):\n"
         '    """Indented in the class, dedented when shown."""\n'
         "    return 1\n"
-        "```")
+        "```"
+    )

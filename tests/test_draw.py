@@ -19,12 +19,15 @@ def test_strokes_become_dark_ink_on_white_paper():
     assert dot[50, 50] == 0 and dot[50, 60] == 255
 
 
-@pytest.mark.parametrize("strokes, message", [
-    ([], "no strokes to draw"),
-    ([[]], "stroke 0 has no points"),
-    ([[(10, 10)], [(10, 10), (300, 10)]], r"stroke 1 has points off the 280x280 board"),
-    ([[(10, 10, 3)]], "not \\(x, y\\) pairs"),
-])
+@pytest.mark.parametrize(
+    "strokes, message",
+    [
+        ([], "no strokes to draw"),
+        ([[]], "stroke 0 has no points"),
+        ([[(10, 10)], [(10, 10), (300, 10)]], r"stroke 1 has points off the 280x280 board"),
+        ([[(10, 10, 3)]], "not \\(x, y\\) pairs"),
+    ],
+)
 def test_bad_strokes_are_rejected(strokes, message):
     with pytest.raises(ValueError, match=message):
         draw.strokes_to_image(strokes)
@@ -47,20 +50,26 @@ def small_model():
     (x, y), _ = load_mnist()
     images, labels = training.to_tensors(x[:6000], y[:6000])
     torch.manual_seed(0)
-    net = models.torch_model(models.get_spec("article000", convs=(16, 32), dense=(64,),
-                                             dropout=0.0))
-    training.fit(net, training.TensorBatches(images, labels, 64, shuffle=True, seed=0),
-                 training.TensorBatches(images[:500], labels[:500], 500),
-                 torch.optim.Adam(net.parameters(), 2e-3), epochs=1, device="cpu",
-                 progress=False, verbose=False)
+    net = models.torch_model(
+        models.get_spec("article000", convs=(16, 32), dense=(64,), dropout=0.0)
+    )
+    training.fit(
+        net,
+        training.TensorBatches(images, labels, 64, shuffle=True, seed=0),
+        training.TensorBatches(images[:500], labels[:500], 500),
+        torch.optim.Adam(net.parameters(), 2e-3),
+        epochs=1,
+        device="cpu",
+        progress=False,
+        verbose=False,
+    )
     return net
 
 
 def test_a_drawn_one_and_zero_are_read_correctly(small_model):
     one = draw.predict_strokes(small_model, [[(150, 40), (135, 240)]])
     assert one["digit"] == 1, one["probabilities"].round(3)
-    circle = [(140 + 70 * np.sin(t), 140 - 100 * np.cos(t))
-              for t in np.linspace(0, 2 * np.pi, 60)]
+    circle = [(140 + 70 * np.sin(t), 140 - 100 * np.cos(t)) for t in np.linspace(0, 2 * np.pi, 60)]
     zero = draw.predict_strokes(small_model, [circle])
     assert zero["digit"] == 0, zero["probabilities"].round(3)
     assert zero["image"].shape == (28, 28)
@@ -94,9 +103,15 @@ def test_checking_for_widgets_creates_no_widget():
     import subprocess
     import sys
 
-    code = ("import sys; from mnist_utils import draw; ok, why = draw.widgets_available(); "
-            "print('ipycanvas' in sys.modules, 'ipywidgets' in sys.modules, ok)")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         env={k: v for k, v in os.environ.items()
-                              if k != "JPY_SESSION_NAME"}, check=True).stdout.split()
+    code = (
+        "import sys; from mnist_utils import draw; ok, why = draw.widgets_available(); "
+        "print('ipycanvas' in sys.modules, 'ipywidgets' in sys.modules, ok)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env={k: v for k, v in os.environ.items() if k != "JPY_SESSION_NAME"},
+        check=True,
+    ).stdout.split()
     assert out == ["False", "False", "False"]

@@ -20,10 +20,12 @@ def test_tta_without_shifts_is_the_softmax_and_shifts_are_exact_translations():
     with torch.no_grad():
         plain = torch.softmax(net(images), 1).numpy()
         rolled = torch.softmax(net(torch.roll(images, 1, dims=3)), 1).numpy()
-    np.testing.assert_allclose(ensembles.tta_probabilities(net, images, shifts=((0, 0),)),
-                               plain, rtol=1e-5, atol=1e-7)
-    np.testing.assert_allclose(ensembles.tta_probabilities(net, images, shifts=((1, 0),)),
-                               rolled, rtol=1e-4, atol=1e-6)
+    np.testing.assert_allclose(
+        ensembles.tta_probabilities(net, images, shifts=((0, 0),)), plain, rtol=1e-5, atol=1e-7
+    )
+    np.testing.assert_allclose(
+        ensembles.tta_probabilities(net, images, shifts=((1, 0),)), rolled, rtol=1e-4, atol=1e-6
+    )
     assert not np.allclose(plain, rolled)
     both = ensembles.tta_probabilities(net, images, shifts=((0, 0), (1, 0)))
     np.testing.assert_allclose(both, (plain + rolled) / 2, rtol=1e-4, atol=1e-6)

@@ -48,14 +48,14 @@ def test_without_onnx_runtime_torchscript_is_used(tmp_path, monkeypatch, capsys)
     assert exported.path == tmp_path / "m.ts" and exported.method.startswith("TorchScript")
     assert "ONNX Runtime is not installed" in capsys.readouterr().out
     with torch.no_grad():
-        np.testing.assert_allclose(exported.logits(images.numpy()), model(images).numpy(),
-                                   atol=1e-5)
+        np.testing.assert_allclose(
+            exported.logits(images.numpy()), model(images).numpy(), atol=1e-5
+        )
 
 
 def test_bad_paths_and_batches_are_refused(tmp_path):
     with pytest.raises(ValueError, match="ending in .onnx"):
-        export.export_for_inference(small_model(), torch.zeros(1, 1, 28, 28),
-                                    tmp_path / "m.pt")
+        export.export_for_inference(small_model(), torch.zeros(1, 1, 28, 28), tmp_path / "m.pt")
     exported = export.ExportedModel(tmp_path / "x.onnx", "none", lambda x: x)
     with pytest.raises(ValueError, match=r"expected a batch of shape \(N, 1, 28, 28\)"):
         exported.logits(np.zeros((28, 28)))

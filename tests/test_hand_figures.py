@@ -17,14 +17,17 @@ def test_pooling_shift_has_six_panels_and_states_the_changes():
     image = np.zeros((4, 4))
     image[1, 0] = 1.0
     moved = np.roll(image, 1, axis=1)
-    fig = hand_figures.pooling_shift(image, moved, image[::2, ::2], moved[::2, ::2],
-                                     image_change=1.414, pooled_change=0.0)
+    fig = hand_figures.pooling_shift(
+        image, moved, image[::2, ::2], moved[::2, ::2], image_change=1.414, pooled_change=0.0
+    )
     assert len(fig.axes) == 6
-    assert [ax.get_title() for ax in fig.axes][:3] == ["digit", "shifted 1 px right",
-                                                        "|difference|"]
+    assert [ax.get_title() for ax in fig.axes][:3] == [
+        "digit",
+        "shifted 1 px right",
+        "|difference|",
+    ]
     np.testing.assert_array_equal(fig.axes[2].images[0].get_array(), np.abs(moved - image))
-    assert fig._suptitle.get_text() == ("This digit's relative change: image 1.41, "
-                                        "pooled map 0.00")
+    assert fig._suptitle.get_text() == ("This digit's relative change: image 1.41, pooled map 0.00")
     plt.close(fig)
 
 

@@ -17,8 +17,7 @@ from mnist_utils.training import MNIST_MEAN, MNIST_STD
 def mass_centre(image):
     image = np.asarray(image, dtype=np.float64)
     total = image.sum()
-    return (np.arange(28) @ image.sum(axis=1) / total,
-            np.arange(28) @ image.sum(axis=0) / total)
+    return (np.arange(28) @ image.sum(axis=1) / total, np.arange(28) @ image.sum(axis=0) / total)
 
 
 def ink_box(image):
@@ -62,8 +61,7 @@ def test_rectangle_is_cropped_scaled_centred_and_inverted():
 def test_white_on_black_gives_the_same_as_black_on_white():
     black_on_white = np.asarray(rectangle_on_paper())
     white_on_black = 255 - black_on_white
-    np.testing.assert_array_equal(prepare_image(white_on_black),
-                                  prepare_image(black_on_white))
+    np.testing.assert_array_equal(prepare_image(white_on_black), prepare_image(black_on_white))
 
 
 def test_wide_shape_uses_width_for_the_20_pixels():
@@ -152,9 +150,11 @@ def test_mnist_digits_round_trip():
         assert abs(cy - 14) <= 0.5 and abs(cx - 14) <= 0.5
         assert max(ink_box(prepared)) == 20
         # rounding the centre can move a thin digit by one pixel: allow that
-        best = max(np.corrcoef(np.roll(prepared, (dy, dx), (0, 1)).ravel(),
-                               digit.ravel())[0, 1]
-                   for dy in (-1, 0, 1) for dx in (-1, 0, 1))
+        best = max(
+            np.corrcoef(np.roll(prepared, (dy, dx), (0, 1)).ravel(), digit.ravel())[0, 1]
+            for dy in (-1, 0, 1)
+            for dx in (-1, 0, 1)
+        )
         correlations.append(best)
     assert min(correlations) > 0.85 and np.mean(correlations) > 0.95
 
@@ -203,28 +203,35 @@ def test_bad_bytes():
         prepare_image(b"\x00\x01 definitely not an image")
 
 
-@pytest.mark.parametrize("blank", [
-    np.full((50, 50), 255, np.uint8),
-    np.zeros((50, 50), np.uint8),
-    np.full((50, 50, 4), 0, np.uint8),  # fully transparent
-    np.clip(np.random.default_rng(1).normal(200, 1.5, (80, 80)), 0, 255).astype(np.uint8),
-], ids=["white", "black", "transparent", "faint-noise"])
+@pytest.mark.parametrize(
+    "blank",
+    [
+        np.full((50, 50), 255, np.uint8),
+        np.zeros((50, 50), np.uint8),
+        np.full((50, 50, 4), 0, np.uint8),  # fully transparent
+        np.clip(np.random.default_rng(1).normal(200, 1.5, (80, 80)), 0, 255).astype(np.uint8),
+    ],
+    ids=["white", "black", "transparent", "faint-noise"],
+)
 def test_blank_images(blank):
     with pytest.raises(ValueError, match="no digit found: the image is blank"):
         prepare_image(blank)
 
 
-@pytest.mark.parametrize("array, message", [
-    (np.zeros((1, 28, 28, 1), np.uint8), r"shape \(1, 28, 28, 1\).*one image at a time"),
-    (np.zeros((5, 28, 28), np.uint8), r"shape \(5, 28, 28\).*one image at a time"),
-    (np.zeros((28, 28, 2), np.uint8), r"got an array of shape \(28, 28, 2\)"),
-    (np.zeros(784, np.uint8), r"got an array of shape \(784,\)"),
-    (np.zeros((0, 28), np.uint8), r"the image is empty"),
-    (np.full((28, 28), 300, np.int64), r"integer pixels must lie in 0..255"),
-    (np.full((28, 28), -1.0), r"float pixels must lie in 0..1 or 0..255"),
-    (np.full((28, 28), np.nan), r"NaN or infinite"),
-    (np.zeros((28, 28), np.complex64), r"dtype complex64 are not an image"),
-])
+@pytest.mark.parametrize(
+    "array, message",
+    [
+        (np.zeros((1, 28, 28, 1), np.uint8), r"shape \(1, 28, 28, 1\).*one image at a time"),
+        (np.zeros((5, 28, 28), np.uint8), r"shape \(5, 28, 28\).*one image at a time"),
+        (np.zeros((28, 28, 2), np.uint8), r"got an array of shape \(28, 28, 2\)"),
+        (np.zeros(784, np.uint8), r"got an array of shape \(784,\)"),
+        (np.zeros((0, 28), np.uint8), r"the image is empty"),
+        (np.full((28, 28), 300, np.int64), r"integer pixels must lie in 0..255"),
+        (np.full((28, 28), -1.0), r"float pixels must lie in 0..1 or 0..255"),
+        (np.full((28, 28), np.nan), r"NaN or infinite"),
+        (np.zeros((28, 28), np.complex64), r"dtype complex64 are not an image"),
+    ],
+)
 def test_bad_arrays(array, message):
     with pytest.raises(ValueError, match=message):
         prepare_image(array)
@@ -278,8 +285,7 @@ def test_keras_path_scales_to_unit_range_nhwc():
 
 def test_keras_logits_are_softmaxed():
     logits = np.arange(10, dtype=np.float32)
-    result = predict_image(RecordingKerasModel(logits), rectangle_on_paper(),
-                           framework="keras")
+    result = predict_image(RecordingKerasModel(logits), rectangle_on_paper(), framework="keras")
     assert result["digit"] == 9
     np.testing.assert_allclose(result["probabilities"].sum(), 1)
 
@@ -324,18 +330,20 @@ def test_torch_model_round_trip_on_upscaled_mnist():
         spec = models.get_spec("article000", convs=(8, 16), dense=(32,), dropout=0.0)
         net = models.torch_model(spec)
         batches = training.TensorBatches(
-            *training.to_tensors(x_train[:2000], y_train[:2000]), batch_size=64,
-            shuffle=True)
+            *training.to_tensors(x_train[:2000], y_train[:2000]), batch_size=64, shuffle=True
+        )
         optimizer = torch.optim.Adam(net.parameters(), 3e-3)
         for _ in range(2):
-            training.train_epoch(net, batches, optimizer, torch.nn.CrossEntropyLoss(),
-                                 "cpu")
-        direct = training.predict_logits(net, training.to_tensors(x_test[:50]),
-                                         "cpu").argmax(1)
-        prepared = np.array([
-            predict_image(net, Image.fromarray(255 - digit).resize(
-                (112, 112), Image.Resampling.BICUBIC))["digit"]
-            for digit in x_test[:50]])
+            training.train_epoch(net, batches, optimizer, torch.nn.CrossEntropyLoss(), "cpu")
+        direct = training.predict_logits(net, training.to_tensors(x_test[:50]), "cpu").argmax(1)
+        prepared = np.array(
+            [
+                predict_image(
+                    net, Image.fromarray(255 - digit).resize((112, 112), Image.Resampling.BICUBIC)
+                )["digit"]
+                for digit in x_test[:50]
+            ]
+        )
     finally:
         torch.set_num_threads(threads)
     assert np.mean(prepared == direct) >= 0.9

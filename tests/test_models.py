@@ -68,14 +68,19 @@ def test_every_activation_builds_in_both(activation):
     assert models.keras_model(spec).count_params() == 225_034
 
 
-@pytest.mark.parametrize("changes", [dict(batchnorm=True), dict(activation="leaky_relu"),
-                                     dict(convs=(8, 8, 16), padding="same", pool_after=(1, 2))])
+@pytest.mark.parametrize(
+    "changes",
+    [
+        dict(batchnorm=True),
+        dict(activation="leaky_relu"),
+        dict(convs=(8, 8, 16), padding="same", pool_after=(1, 2)),
+    ],
+)
 def test_ported_keras_weights_give_the_same_logits(changes):
     pytest.importorskip("torch")
     pytest.importorskip("keras")
     spec = models.get_spec("article000", **changes)
-    assert_port_gives_same_logits(models.keras_model(spec, softmax=False),
-                                  models.torch_model(spec))
+    assert_port_gives_same_logits(models.keras_model(spec, softmax=False), models.torch_model(spec))
 
 
 def assert_port_gives_same_logits(k_net, t_net, seed=0):
@@ -111,9 +116,16 @@ def test_training_loop_learns_a_tiny_subset(tmp_path):
     torch.manual_seed(0)
     net = models.torch_model(models.get_spec("article000", convs=(8, 16), dense=(32,), dropout=0.0))
     batches = training.TensorBatches(images, labels, 64, shuffle=True, seed=0)
-    history = training.fit(net, batches, training.TensorBatches(images, labels, 256),
-                           torch.optim.Adam(net.parameters(), 3e-3), epochs=3,
-                           device="cpu", progress=False, verbose=False)
+    history = training.fit(
+        net,
+        batches,
+        training.TensorBatches(images, labels, 256),
+        torch.optim.Adam(net.parameters(), 3e-3),
+        epochs=3,
+        device="cpu",
+        progress=False,
+        verbose=False,
+    )
     assert set(history) == {"loss", "accuracy", "val_loss", "val_accuracy", "seconds"}
     assert history["loss"][-1] < history["loss"][0]
     assert history["val_accuracy"][-1] > 0.6  # it learned something in 24 steps
@@ -129,10 +141,16 @@ def test_training_is_reproducible_with_a_seed():
     def run():
         torch.manual_seed(1)
         net = models.torch_model(models.get_spec("article000", convs=(4, 8), dense=(16,)))
-        return training.fit(net, training.TensorBatches(images, labels, 32, shuffle=True, seed=1),
-                            training.TensorBatches(images, labels, 256),
-                            torch.optim.SGD(net.parameters(), 0.05), epochs=2,
-                            device="cpu", progress=False, verbose=False)
+        return training.fit(
+            net,
+            training.TensorBatches(images, labels, 32, shuffle=True, seed=1),
+            training.TensorBatches(images, labels, 256),
+            torch.optim.SGD(net.parameters(), 0.05),
+            epochs=2,
+            device="cpu",
+            progress=False,
+            verbose=False,
+        )
 
     assert run()["loss"] == run()["loss"]
 
@@ -152,12 +170,10 @@ def test_tensor_batches_shuffle_anew_each_epoch_and_replay_from_epoch_zero():
     def order(batches):
         return torch.cat([b for b, _ in batches]).tolist()
 
-    batches = training.TensorBatches(torch.arange(50), torch.arange(50), 8, shuffle=True,
-                                     seed=3)
+    batches = training.TensorBatches(torch.arange(50), torch.arange(50), 8, shuffle=True, seed=3)
     first, second = order(batches), order(batches)
     assert first != second and batches.epoch == 2
-    fresh = training.TensorBatches(torch.arange(50), torch.arange(50), 8, shuffle=True,
-                                   seed=3)
+    fresh = training.TensorBatches(torch.arange(50), torch.arange(50), 8, shuffle=True, seed=3)
     assert order(fresh) == first
     batches.epoch = 0
     assert order(batches) == first
@@ -199,33 +215,56 @@ def test_mistakes_and_calibration():
     assert counts.tolist() == [0, 4]
     ece = metrics.expected_calibration_error(probs, y, n_bins=2)
     assert ece == pytest.approx(abs(np.mean([0.9, 0.6, 0.8, 0.55]) - 0.75))
-    np.testing.assert_allclose(metrics.softmax([1.0, 2.0, 3.0]), [0.0900, 0.2447, 0.6652], atol=1e-4)
+    np.testing.assert_allclose(
+        metrics.softmax([1.0, 2.0, 3.0]), [0.0900, 0.2447, 0.6652], atol=1e-4
+    )
 
 
 def test_results_record_round_trip(tmp_path, monkeypatch):
     monkeypatch.setenv("MNIST_BOOK_RESULTS", str(tmp_path))
-    path = results.record_result(chapter="05", model="article000", framework="keras", seed=0,
-                                 quick=False, test_accuracy=0.99, config={"epochs": 10},
-                                 train_seconds=np.float64(12.5))
+    path = results.record_result(
+        chapter="05",
+        model="article000",
+        framework="keras",
+        seed=0,
+        quick=False,
+        test_accuracy=0.99,
+        config={"epochs": 10},
+        train_seconds=np.float64(12.5),
+    )
     assert json.loads(path.read_text())["train_seconds"] == 12.5
     # the same configuration overwrites; quick runs are kept apart
-    results.record_result(chapter="05", model="article000", framework="keras", seed=0,
-                          quick=False, test_accuracy=0.98, config={"epochs": 10})
-    results.record_result(chapter="05", model="article000", framework="keras", seed=0,
-                          quick=True, test_accuracy=0.5, config={"epochs": 1})
+    results.record_result(
+        chapter="05",
+        model="article000",
+        framework="keras",
+        seed=0,
+        quick=False,
+        test_accuracy=0.98,
+        config={"epochs": 10},
+    )
+    results.record_result(
+        chapter="05",
+        model="article000",
+        framework="keras",
+        seed=0,
+        quick=True,
+        test_accuracy=0.5,
+        config={"epochs": 1},
+    )
     table = results.load_results()
     assert len(table) == 1 and table.loc[0, "test_accuracy"] == 0.98
     assert table.loc[0, "config.epochs"] == 10
     assert len(results.load_results(quick=True)) == 1
     with pytest.raises(ValueError, match="fraction"):
-        results.record_result(chapter="05", model="m", framework="k", seed=0, quick=False,
-                              test_accuracy=99.2)
+        results.record_result(
+            chapter="05", model="m", framework="k", seed=0, quick=False, test_accuracy=99.2
+        )
 
 
 # ------------------------------------------------------- residual specs (chapter 10)
 
-RESIDUAL = dict(convs=(8, 8, 8), padding="same", pool_after=(0, 2), dense=(16,),
-                dropout=0.0)
+RESIDUAL = dict(convs=(8, 8, 8), padding="same", pool_after=(0, 2), dense=(16,), dropout=0.0)
 
 
 def test_residual_is_off_by_default_and_plain_layer_names_are_unchanged():
@@ -233,10 +272,23 @@ def test_residual_is_off_by_default_and_plain_layer_names_are_unchanged():
     assert models.MODELS["article000"].residual is False
     assert models.MODELS["article000"].skip_layers() == ()
     names = [name for name, _ in models.torch_model("article000").named_children()]
-    assert names == ["conv1", "act1", "pool1", "conv2", "act2", "pool2", "flatten",
-                     "dense1", "dense_act1", "dropout1", "output"]
-    assert not any(isinstance(m, torch.nn.Module) and type(m).__name__ == "ResidualConv"
-                   for m in models.torch_model("article003").modules())
+    assert names == [
+        "conv1",
+        "act1",
+        "pool1",
+        "conv2",
+        "act2",
+        "pool2",
+        "flatten",
+        "dense1",
+        "dense_act1",
+        "dropout1",
+        "output",
+    ]
+    assert not any(
+        isinstance(m, torch.nn.Module) and type(m).__name__ == "ResidualConv"
+        for m in models.torch_model("article003").modules()
+    )
 
 
 def test_skip_layers_are_those_that_keep_their_channels():
@@ -244,7 +296,9 @@ def test_skip_layers_are_those_that_keep_their_channels():
     assert spec.skip_layers() == (1, 2)  # the first layer turns 1 channel into 8
     mixed = spec.with_(convs=(8, 16, 16, 32))
     assert mixed.skip_layers() == (2,)
-    assert spec.with_(convs=(1, 4), pool_after=(0,)).skip_layers() == (0,)  # 1 -> 1 channel keeps its shape
+    assert spec.with_(convs=(1, 4), pool_after=(0,)).skip_layers() == (
+        0,
+    )  # 1 -> 1 channel keeps its shape
 
 
 @pytest.mark.parametrize("batchnorm", [False, True])
@@ -259,8 +313,10 @@ def test_residual_models_have_the_plain_parameter_count(batchnorm):
     net = models.torch_model(spec)
     assert sum(p.numel() for p in net.parameters()) == expected
     assert [n for n, _ in net.named_children()][:6] == (
-        ["conv1", "bn1", "act1", "pool1", "block2", "block3"] if batchnorm
-        else ["conv1", "act1", "pool1", "block2", "block3", "pool3"])
+        ["conv1", "bn1", "act1", "pool1", "block2", "block3"]
+        if batchnorm
+        else ["conv1", "act1", "pool1", "block2", "block3", "pool3"]
+    )
     assert net(torch.zeros(2, 1, 28, 28)).shape == (2, 10)
     k_net = models.keras_model(spec)  # count_params() would add BN's moving statistics
     assert models.count_parameters(k_net) == expected
@@ -273,8 +329,9 @@ def test_residual_block_adds_its_input_before_the_activation():
     assert isinstance(block, models.ResidualConv)
     x = torch.randn(2, 8, 14, 14)
     with torch.no_grad():
-        np.testing.assert_allclose(block(x).numpy(), torch.tanh(block.conv(x) + x).numpy(),
-                                   rtol=1e-6)
+        np.testing.assert_allclose(
+            block(x).numpy(), torch.tanh(block.conv(x) + x).numpy(), rtol=1e-6
+        )
         block.conv.weight.zero_()
         block.conv.bias.zero_()
         np.testing.assert_allclose(block(x).numpy(), torch.tanh(x).numpy(), rtol=1e-6)
@@ -307,6 +364,9 @@ def test_residual_models_pickle_whole():
 def test_residual_specs_that_cannot_skip_are_rejected():
     with pytest.raises(ValueError, match="residual=True needs padding='same'"):
         models.get_spec("article000", convs=(8, 8), residual=True)
-    with pytest.raises(ValueError, match=r"no conv layer has as many filters as its "
-                                         r"input has channels \(convs=\(32, 64\)\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"no conv layer has as many filters as its "
+        r"input has channels \(convs=\(32, 64\)\)",
+    ):
         models.get_spec("article000", padding="same", residual=True)

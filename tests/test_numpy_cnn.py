@@ -35,8 +35,7 @@ def test_conv_forward_equals_naive_loops(padding):
     x_pad = np.pad(x, ((0, 0), (0, 0), (padding,) * 2, (padding,) * 2))
     expected = nc.conv2d_naive(x_pad, W, b)
     out = conv.forward(x)
-    assert out.shape == expected.shape == (2, 4, 5 + 2 * padding,
-                                           4 + 2 * padding)
+    assert out.shape == expected.shape == (2, 4, 5 + 2 * padding, 4 + 2 * padding)
     np.testing.assert_allclose(out, expected, rtol=0, atol=1e-12)
 
 
@@ -44,41 +43,37 @@ def test_conv_by_hand():
     x = np.arange(16.0).reshape(1, 1, 4, 4)
     conv = nc.Conv2D(1, 1, 3, dtype=np.float64)
     conv.params["W"][:] = 0
-    conv.params["W"][0, 0, 1, 1] = 1.0     # picks the centre pixel
+    conv.params["W"][0, 0, 1, 1] = 1.0  # picks the centre pixel
     conv.params["b"][:] = 0.5
-    np.testing.assert_array_equal(conv.forward(x)[0, 0],
-                                  [[5.5, 6.5], [9.5, 10.5]])
+    np.testing.assert_array_equal(conv.forward(x)[0, 0], [[5.5, 6.5], [9.5, 10.5]])
 
 
-POOL_X = np.array([[1, 3, 2, 1],
-                   [4, 2, 0, 1],
-                   [5, 6, 1, 2],
-                   [7, 8, 3, 4]], dtype=np.float64)[None, None]
+POOL_X = np.array([[1, 3, 2, 1], [4, 2, 0, 1], [5, 6, 1, 2], [7, 8, 3, 4]], dtype=np.float64)[
+    None, None
+]
 
 
 def test_maxpool_forward_and_backward_by_hand():
     pool = nc.MaxPool2D(2)
-    np.testing.assert_array_equal(pool.forward(POOL_X)[0, 0],
-                                  [[4, 2], [8, 4]])
+    np.testing.assert_array_equal(pool.forward(POOL_X)[0, 0], [[4, 2], [8, 4]])
     dx = pool.backward(np.array([[[[10.0, 20.0], [30.0, 40.0]]]]))
-    np.testing.assert_array_equal(dx[0, 0], [[0, 0, 20, 0],
-                                             [10, 0, 0, 0],
-                                             [0, 0, 0, 0],
-                                             [0, 30, 0, 40]])
+    np.testing.assert_array_equal(
+        dx[0, 0], [[0, 0, 20, 0], [10, 0, 0, 0], [0, 0, 0, 0], [0, 30, 0, 40]]
+    )
 
 
 def test_maxpool_ties_go_to_the_first_and_odd_edges_are_dropped():
     x = np.zeros((1, 1, 5, 5))
-    x[0, 0, 0, 1] = x[0, 0, 1, 0] = 2.0     # a tie in the top-left window
+    x[0, 0, 0, 1] = x[0, 0, 1, 0] = 2.0  # a tie in the top-left window
     pool = nc.MaxPool2D(2)
     out = pool.forward(x)
     assert out.shape == (1, 1, 2, 2)
     dx = pool.backward(np.ones((1, 1, 2, 2)))
     expected = np.zeros((5, 5))
-    expected[0, 1] = 1     # first of the two 2s in row-major order
-    expected[0, 2] = expected[2, 0] = expected[2, 2] = 1   # all-zero windows
+    expected[0, 1] = 1  # first of the two 2s in row-major order
+    expected[0, 2] = expected[2, 0] = expected[2, 2] = 1  # all-zero windows
     np.testing.assert_array_equal(dx[0, 0], expected)
-    assert dx.sum() == 4   # the gradient is routed, never copied
+    assert dx.sum() == 4  # the gradient is routed, never copied
 
 
 def test_relu_forward_and_backward():
@@ -89,8 +84,9 @@ def test_relu_forward_and_backward():
 
 
 def test_softmax_and_cross_entropy_on_article_001s_examples():
-    np.testing.assert_allclose(nc.softmax(np.array([1.0, 2.0, 3.0])),
-                               [0.090031, 0.244728, 0.665241], atol=1e-6)
+    np.testing.assert_allclose(
+        nc.softmax(np.array([1.0, 2.0, 3.0])), [0.090031, 0.244728, 0.665241], atol=1e-6
+    )
     y_hat = np.array([[0.2, 0.3, 0.5]])
     ce = nc.SoftmaxCrossEntropy()
     loss = ce.forward(np.log(y_hat), np.array([2]))  # softmax(log p) = p
@@ -100,8 +96,7 @@ def test_softmax_and_cross_entropy_on_article_001s_examples():
 
 def test_softmax_is_stable_for_huge_logits():
     ce = nc.SoftmaxCrossEntropy()
-    loss = ce.forward(np.array([[1000.0, 0.0], [0.0, 1000.0]]),
-                      np.array([0, 0]))
+    loss = ce.forward(np.array([[1000.0, 0.0], [0.0, 1000.0]]), np.array([0, 0]))
     assert np.isfinite(loss) and loss == pytest.approx(500.0)
 
 
@@ -109,8 +104,7 @@ def test_dense_forward_by_hand():
     dense = nc.Dense(2, 3, dtype=np.float64)
     dense.params["W"][:] = [[1, 2, 3], [4, 5, 6]]
     dense.params["b"][:] = [0.5, 0, -0.5]
-    np.testing.assert_array_equal(dense.forward(np.array([[1.0, 1.0]])),
-                                  [[5.5, 7, 8.5]])
+    np.testing.assert_array_equal(dense.forward(np.array([[1.0, 1.0]])), [[5.5, 7, 8.5]])
 
 
 # -------------------------------------------------------------- bad input
@@ -154,13 +148,11 @@ def _conv_with_bias(padding=0):
 
 LAYERS = {
     "conv": (_conv_with_bias, (2, 2, 6, 5), ("W", "b", "x")),
-    "conv_padded": (lambda: _conv_with_bias(1), (2, 2, 4, 4),
-                    ("W", "b", "x")),
+    "conv_padded": (lambda: _conv_with_bias(1), (2, 2, 4, 4), ("W", "b", "x")),
     "relu": (nc.ReLU, (2, 3, 4, 4), ("x",)),
     "maxpool": (nc.MaxPool2D, (2, 3, 5, 4), ("x",)),
     "flatten": (nc.Flatten, (2, 3, 2, 2), ("x",)),
-    "dense": (lambda: nc.Dense(12, 5, rng=2, dtype=np.float64), (4, 12),
-              ("W", "b", "x")),
+    "dense": (lambda: nc.Dense(12, 5, rng=2, dtype=np.float64), (4, 12), ("W", "b", "x")),
 }
 
 
@@ -268,11 +260,13 @@ def test_same_weights_give_the_same_logits_loss_and_gradients_in_torch():
     assert np.abs(logits - logits_t.detach().numpy()).max() < 1e-10
     assert abs(loss - loss_t.item()) < 1e-10
     conv, dense = model.layers[0], model.layers[4]
-    pairs = [(conv.grads["W"], net[0].weight.grad),
-             (conv.grads["b"], net[0].bias.grad),
-             (dense.grads["W"], net[4].weight.grad.T),
-             (dense.grads["b"], net[4].bias.grad),
-             (dx, xt.grad)]
+    pairs = [
+        (conv.grads["W"], net[0].weight.grad),
+        (conv.grads["b"], net[0].bias.grad),
+        (dense.grads["W"], net[4].weight.grad.T),
+        (dense.grads["b"], net[4].bias.grad),
+        (dx, xt.grad),
+    ]
     for ours, theirs in pairs:
         np.testing.assert_allclose(ours, theirs.numpy(), rtol=0, atol=1e-10)
 
@@ -291,10 +285,11 @@ def test_sgd_with_momentum_matches_torch_optim_sgd():
         model.backward()
         opt.step()
         opt_t.zero_grad()
-        torch.nn.functional.cross_entropy(
-            net(torch.from_numpy(x)), torch.from_numpy(y)).backward()
+        torch.nn.functional.cross_entropy(net(torch.from_numpy(x)), torch.from_numpy(y)).backward()
         opt_t.step()
-    np.testing.assert_allclose(model.layers[0].params["W"],
-                               net[0].weight.detach().numpy(), atol=1e-12)
-    np.testing.assert_allclose(model.layers[4].params["W"].T,
-                               net[4].weight.detach().numpy(), atol=1e-12)
+    np.testing.assert_allclose(
+        model.layers[0].params["W"], net[0].weight.detach().numpy(), atol=1e-12
+    )
+    np.testing.assert_allclose(
+        model.layers[4].params["W"].T, net[4].weight.detach().numpy(), atol=1e-12
+    )

@@ -12,8 +12,13 @@ from mnist_utils import numpy_cnn_checks
 def test_layer_table_shapes_and_weight_counts():
     table = numpy_cnn_checks.layer_table(nc.build_cnn(16, 5))
     assert list(table["layer"]) == ["Conv2D", "ReLU", "MaxPool2D", "Flatten", "Dense"]
-    assert list(table["output shape per image"]) == [(16, 24, 24), (16, 24, 24),
-                                                     (16, 12, 12), (2304,), (10,)]
+    assert list(table["output shape per image"]) == [
+        (16, 24, 24),
+        (16, 24, 24),
+        (16, 12, 12),
+        (2304,),
+        (10,),
+    ]
     assert list(table["parameters"]) == [16 * 25 + 16, 0, 0, 0, 2304 * 10 + 10]
 
 

@@ -21,8 +21,17 @@ def test_im2col_picture_writes_every_matrix_entry():
     fig = numpy_cnn_figures.im2col_picture(x[0, 0], cols, 3)
     image_ax, cols_ax = fig.axes
     assert len(image_ax.texts) == 16 and len(cols_ax.texts) == 36
-    assert [t.get_text() for t in cols_ax.texts[:9]] == ["0", "1", "2", "4", "5", "6",
-                                                         "8", "9", "10"]
+    assert [t.get_text() for t in cols_ax.texts[:9]] == [
+        "0",
+        "1",
+        "2",
+        "4",
+        "5",
+        "6",
+        "8",
+        "9",
+        "10",
+    ]
     assert len(image_ax.patches) == 4
     plt.close(fig)
     with pytest.raises(ValueError, match="cols has shape"):
@@ -30,9 +39,13 @@ def test_im2col_picture_writes_every_matrix_entry():
 
 
 def test_training_curves_plot_the_history():
-    history = History(epoch=[0, 1, 2], val_acc=[0.1, 0.8, 0.9], val_loss=[2.3, 0.5, 0.4],
-                      batch_losses=[np.linspace(2, 1, 10), np.linspace(1, 0.5, 10)],
-                      epoch_seconds=[1.0, 1.0])
+    history = History(
+        epoch=[0, 1, 2],
+        val_acc=[0.1, 0.8, 0.9],
+        val_loss=[2.3, 0.5, 0.4],
+        batch_losses=[np.linspace(2, 1, 10), np.linspace(1, 0.5, 10)],
+        epoch_seconds=[1.0, 1.0],
+    )
     fig = numpy_cnn_figures.training_curves(history)
     loss_ax, acc_ax = fig.axes
     np.testing.assert_array_equal(loss_ax.lines[2].get_ydata(), [2.3, 0.5, 0.4])

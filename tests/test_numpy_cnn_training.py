@@ -17,8 +17,9 @@ def _data(n, seed):
 def test_fit_equals_train_epoch_by_hand_and_records_each_epoch(capsys):
     fit_data, val_data = _data(20, 0), _data(10, 1)
     model = nc.build_cnn(2, 3, image_size=8, seed=0)
-    history = numpy_cnn_training.fit(model, nc.SGD(model, lr=0.1), fit_data, val_data,
-                                     epochs=2, batch_size=8, seed=3)
+    history = numpy_cnn_training.fit(
+        model, nc.SGD(model, lr=0.1), fit_data, val_data, epochs=2, batch_size=8, seed=3
+    )
     twin = nc.build_cnn(2, 3, image_size=8, seed=0)
     optimizer, rng = nc.SGD(twin, lr=0.1), np.random.default_rng(3)
     by_hand = [nc.train_epoch(twin, optimizer, *fit_data, 8, rng) for _ in range(2)]
@@ -29,15 +30,17 @@ def test_fit_equals_train_epoch_by_hand_and_records_each_epoch(capsys):
     assert (history.val_acc[-1], history.val_loss[-1]) == twin.evaluate(*val_data)
     assert len(history.epoch_seconds) == 2
     assert history.seconds == pytest.approx(sum(history.epoch_seconds))
-    assert [len(b) for b in history.batch_losses] == [3, 3]      # ceil(20 / 8)
+    assert [len(b) for b in history.batch_losses] == [3, 3]  # ceil(20 / 8)
     assert capsys.readouterr().out.count("\n") == 3
 
 
 def test_fit_refuses_bad_counts():
     model = nc.build_cnn(2, 3, image_size=8)
     with pytest.raises(ValueError, match="epochs"):
-        numpy_cnn_training.fit(model, nc.SGD(model, lr=0.1), _data(4, 0), _data(4, 1),
-                               epochs=0, batch_size=2, seed=0)
+        numpy_cnn_training.fit(
+            model, nc.SGD(model, lr=0.1), _data(4, 0), _data(4, 1), epochs=0, batch_size=2, seed=0
+        )
     with pytest.raises(ValueError, match="batch_size"):
-        numpy_cnn_training.fit(model, nc.SGD(model, lr=0.1), _data(4, 0), _data(4, 1),
-                               epochs=1, batch_size=2.5, seed=0)
+        numpy_cnn_training.fit(
+            model, nc.SGD(model, lr=0.1), _data(4, 0), _data(4, 1), epochs=1, batch_size=2.5, seed=0
+        )

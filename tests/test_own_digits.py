@@ -26,7 +26,8 @@ def test_examples_are_eight_black_on_white_digits():
 def test_saved_drawings_read_back_as_mnist_style_images(tmp_path):
     paths = own_digits.save_drawings(own_digits.draw_examples(), tmp_path / "digits")
     assert sorted(p.name for p in (tmp_path / "digits").iterdir()) == sorted(
-        f"{name}.png" for name in paths)
+        f"{name}.png" for name in paths
+    )
     prepared = prepare_image(paths["zero_thick"])
     assert prepared.shape == (28, 28) and prepared.max() == 255
     assert prepared[0].max() == 0  # white ink on a black border, as in MNIST
@@ -34,8 +35,10 @@ def test_saved_drawings_read_back_as_mnist_style_images(tmp_path):
 
 def test_plot_readings_draws_three_rows_and_checks_its_input(tmp_path):
     paths = own_digits.save_drawings(own_digits.draw_examples(), tmp_path)
-    outcomes = [{"digit": 3, "image": np.zeros((28, 28), np.uint8),
-                 "probabilities": np.full(10, 0.1)} for _ in paths]
+    outcomes = [
+        {"digit": 3, "image": np.zeros((28, 28), np.uint8), "probabilities": np.full(10, 0.1)}
+        for _ in paths
+    ]
     fig = own_digits.plot_readings(paths, outcomes)
     assert len(fig.axes) == 3 * len(paths)
     with pytest.raises(ValueError, match="8 pictures but 2 outcomes"):

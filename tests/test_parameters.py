@@ -17,9 +17,12 @@ CHAPTERS = sorted((Path(__file__).resolve().parent.parent / "chapters").glob("[0
 def test_numbers_check_type_and_bounds():
     epochs = Number(int, 1, 100)
     assert epochs.check("EPOCHS", 3) == 3
-    for bad, message in [("3", "must be a whole number from 1 to 100, got '3' \\(str\\)"),
-                         (True, "must be a whole number"), (2.0, "must be a whole number"),
-                         (0, "EPOCHS=0 is out of range: it must be from 1 to 100")]:
+    for bad, message in [
+        ("3", "must be a whole number from 1 to 100, got '3' \\(str\\)"),
+        (True, "must be a whole number"),
+        (2.0, "must be a whole number"),
+        (0, "EPOCHS=0 is out of range: it must be from 1 to 100"),
+    ]:
         with pytest.raises(ParameterError, match=message):
             epochs.check("EPOCHS", bad)
     rate = Number(float, 0, 1)
@@ -44,8 +47,10 @@ def test_selections_pick_in_the_declared_order():
     pick = Selection(("relu", "tanh", "sigmoid")).pick
     assert pick("A", "all") == ["relu", "tanh", "sigmoid"]
     assert pick("A", "sigmoid, relu") == ["relu", "sigmoid"]
-    with pytest.raises(ParameterError, match="'swish' is not an option; choose 'all' or some "
-                                             "of: relu, tanh, sigmoid"):
+    with pytest.raises(
+        ParameterError,
+        match="'swish' is not an option; choose 'all' or some of: relu, tanh, sigmoid",
+    ):
         pick("A", "relu,swish")
     with pytest.raises(ParameterError, match="nothing is not an option"):
         pick("A", " , ")
@@ -62,8 +67,10 @@ def test_selections_pick_in_the_declared_order():
 
 
 def test_check_values_knows_each_chapter():
-    assert check_values("09", {"ACTIVATION": "gelu", "EPOCHS": 2}) == {"ACTIVATION": "gelu",
-                                                                       "EPOCHS": 2}
+    assert check_values("09", {"ACTIVATION": "gelu", "EPOCHS": 2}) == {
+        "ACTIVATION": "gelu",
+        "EPOCHS": 2,
+    }
     with pytest.raises(ParameterError, match="chapter 09 has no parameter 'EPOCH'"):
         check_values("09", {"EPOCH": 2})
     with pytest.raises(ParameterError, match="'sgd' is not an option"):

@@ -29,5 +29,6 @@ def test_output_loses_the_checkout_prefix(monkeypatch):
         print("/other/place/file.txt stays")
         sys.stdout.flush()
     assert sys.stdout is captured  # restored after the block
-    assert captured.getvalue() == ("saving model to runs/models/best.keras\n"
-                                   "/other/place/file.txt stays\n")
+    assert captured.getvalue() == (
+        "saving model to runs/models/best.keras\n/other/place/file.txt stays\n"
+    )

@@ -31,8 +31,11 @@ def test_there_are_chapters():
 @pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.name)
 def test_notebook_is_committed_without_outputs(path):
     nb = json.loads(path.read_text(encoding="utf-8"))
-    dirty = [i for i, c in enumerate(nb["cells"])
-             if c["cell_type"] == "code" and (c.get("outputs") or c.get("execution_count"))]
+    dirty = [
+        i
+        for i, c in enumerate(nb["cells"])
+        if c["cell_type"] == "code" and (c.get("outputs") or c.get("execution_count"))
+    ]
     assert not dirty, f"{path.name}: code cells {dirty} carry outputs; clear them before committing"
 
 
@@ -41,7 +44,9 @@ def test_first_code_cell_is_the_parameters_cell(path):
     nb = json.loads(path.read_text(encoding="utf-8"))
     code = [c for c in nb["cells"] if c["cell_type"] == "code"]
     first = code[0]
-    assert "parameters" in first.get("metadata", {}).get("tags", []), "tag the first code cell 'parameters'"
+    assert "parameters" in first.get("metadata", {}).get("tags", []), (
+        "tag the first code cell 'parameters'"
+    )
     tree = ast.parse("".join(first["source"]))
     assigned = {}
     for node in tree.body:
@@ -52,8 +57,10 @@ def test_first_code_cell_is_the_parameters_cell(path):
     # such as one with '=' in its comment: every parameter must reach it
     import papermill
 
-    seen = {name: ast.literal_eval(info["default"])
-            for name, info in papermill.inspect_notebook(str(path)).items()}
+    seen = {
+        name: ast.literal_eval(info["default"])
+        for name, info in papermill.inspect_notebook(str(path)).items()
+    }
     assert seen == assigned, f"papermill reads {sorted(seen)}, the cell sets {sorted(assigned)}"
     assert isinstance(assigned.get("SEED"), int), "SEED must be a parameter"
     setup = "".join(code[1]["source"])
@@ -85,7 +92,9 @@ def test_requirements_are_all_pinned():
         for line in (ROOT / name).read_text().splitlines():
             line = line.split("#")[0].strip()
             if line:
-                assert re.fullmatch(r"[A-Za-z0-9_.\-\[\]]+==[\w.+]+", line), f"{name}: {line!r} is not pinned"
+                assert re.fullmatch(r"[A-Za-z0-9_.\-\[\]]+==[\w.+]+", line), (
+                    f"{name}: {line!r} is not pinned"
+                )
 
 
 def test_ci_runs_the_readme_test_command():

@@ -9,11 +9,18 @@ import pytest
 
 from mnist_utils import runtime
 from mnist_utils.plots import image_grid, save_and_show
-from mnist_utils.runtime import ParameterError, resolve_quick, setup_chapter
-from mnist_utils.runtime import ChapterRun, project_root
+from mnist_utils.runtime import (
+    ChapterRun,
+    ParameterError,
+    project_root,
+    resolve_quick,
+    setup_chapter,
+)
 
 
-@pytest.mark.parametrize("raw, expected", [("", False), ("0", False), ("1", True), ("true", True), ("off", False)])
+@pytest.mark.parametrize(
+    "raw, expected", [("", False), ("0", False), ("1", True), ("true", True), ("off", False)]
+)
 def test_quick_none_follows_the_environment(monkeypatch, raw, expected):
     monkeypatch.setenv("MNIST_BOOK_QUICK", raw)
     assert resolve_quick(None) is expected
@@ -65,8 +72,9 @@ def test_setup_chapter_finds_the_parameters_reports_and_picks(capsys, monkeypatc
 
 
 def test_chosen_reads_a_selection_in_the_declared_order():
-    run = setup_chapter("09", namespace={"SEED": 0, "QUICK": False, "ACTIVATION": "tanh,relu"},
-                        verbose=False)
+    run = setup_chapter(
+        "09", namespace={"SEED": 0, "QUICK": False, "ACTIVATION": "tanh,relu"}, verbose=False
+    )
     assert run.chosen("ACTIVATION") == ["relu", "tanh"]
     with pytest.raises(KeyError, match="SEED is not a selection"):
         run.chosen("SEED")
@@ -76,8 +84,12 @@ def test_threads_are_set_by_setup_chapter():
     torch = pytest.importorskip("torch")
     before = torch.get_num_threads()
     try:
-        setup_chapter("07", frameworks=("torch",), verbose=False,
-                      namespace={"SEED": 0, "QUICK": True, "THREADS": 1})
+        setup_chapter(
+            "07",
+            frameworks=("torch",),
+            verbose=False,
+            namespace={"SEED": 0, "QUICK": True, "THREADS": 1},
+        )
         assert torch.get_num_threads() == 1
     finally:
         torch.set_num_threads(before)
@@ -88,8 +100,13 @@ def test_record_fills_in_chapter_seed_and_mode(tmp_path, monkeypatch):
 
     monkeypatch.setenv("MNIST_BOOK_RESULTS", str(tmp_path))
     run = runtime.ChapterRun(seed=4, quick=True, chapter="09")
-    path = run.record(model="article000", framework="torch", test_accuracy=0.9,
-                      config={"epochs": 1}, train_seconds=2.5)
+    path = run.record(
+        model="article000",
+        framework="torch",
+        test_accuracy=0.9,
+        config={"epochs": 1},
+        train_seconds=2.5,
+    )
     record = json.loads(path.read_text())
     assert (record["chapter"], record["seed"], record["quick"]) == ("09", 4, True)
     assert record["train_seconds"] == 2.5 and path.parent.name == "quick"

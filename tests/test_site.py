@@ -18,10 +18,19 @@ import pytest
 pytestmark = pytest.mark.site
 
 ROOT = Path(__file__).resolve().parent.parent
-SITE = Path(os.environ.get("MNIST_BOOK_SITE") or ROOT / "_build" / "quick" / "_build" / "html").resolve()
-PAGES_WITH_DIAGRAMS = ["book/intro.html", "chapters/01_concepts.html", "chapters/02_mnist_data.html"]
-PAGES_WITH_MATH = ["chapters/01_concepts.html", "chapters/02_mnist_data.html",
-                   "chapters/03_conv_pool_softmax_math.html"]
+SITE = Path(
+    os.environ.get("MNIST_BOOK_SITE") or ROOT / "_build" / "quick" / "_build" / "html"
+).resolve()
+PAGES_WITH_DIAGRAMS = [
+    "book/intro.html",
+    "chapters/01_concepts.html",
+    "chapters/02_mnist_data.html",
+]
+PAGES_WITH_MATH = [
+    "chapters/01_concepts.html",
+    "chapters/02_mnist_data.html",
+    "chapters/03_conv_pool_softmax_math.html",
+]
 
 
 @pytest.fixture(scope="module")
@@ -43,19 +52,34 @@ def rendered_dom(page: Path) -> str:
     unresolvable, so anything fetched from a CDN would fail."""
     with tempfile.TemporaryDirectory() as profile:
         result = subprocess.run(
-            [_chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-             "--no-first-run", "--disable-background-networking", "--disable-component-update",
-             "--disable-sync", f"--user-data-dir={profile}",
-             "--host-resolver-rules=MAP * ~NOTFOUND", "--virtual-time-budget=20000",
-             "--dump-dom", page.as_uri()],
-            capture_output=True, text=True, timeout=120,
+            [
+                _chromium(),
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                f"--user-data-dir={profile}",
+                "--host-resolver-rules=MAP * ~NOTFOUND",
+                "--virtual-time-budget=20000",
+                "--dump-dom",
+                page.as_uri(),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
         )
     assert result.returncode == 0, result.stderr[-2000:]
     return result.stdout
 
 
 def test_no_page_loads_scripts_or_styles_from_the_network(site):
-    remote = re.compile(r'<(?:script|link)\b[^>]*(?:src|href)="(?:https?:)?//[^"]*\.(?:js|mjs|css)\b')
+    remote = re.compile(
+        r'<(?:script|link)\b[^>]*(?:src|href)="(?:https?:)?//[^"]*\.(?:js|mjs|css)\b'
+    )
     offenders = {}
     for page in site.rglob("*.html"):
         found = remote.findall(page.read_text(encoding="utf-8"))
@@ -70,8 +94,9 @@ def test_mermaid_diagrams_render_to_svg(site, name):
     blocks = re.findall(r'<pre class="mermaid"[^>]*>(.*?)</pre>', dom, flags=re.S)
     assert blocks, f"{name}: no mermaid block"
     for block in blocks:
-        assert "<svg" in block and 'aria-roledescription="flowchart' in block, \
+        assert "<svg" in block and 'aria-roledescription="flowchart' in block, (
             f"{name}: a mermaid block was not rendered: {block[:200]}"
+        )
 
 
 @pytest.mark.parametrize("name", PAGES_WITH_MATH)
@@ -96,8 +121,12 @@ def test_data_chapter_shows_its_figures_and_outputs(site):
 def test_results_page_lists_this_builds_models_with_working_links(site):
     html = (site / "book/results.html").read_text(encoding="utf-8")
     assert "from 0 recorded runs" not in html, "the results page ran before the chapters"
-    for chapter in ("05_keras_baseline", "06_pytorch_reimplementation",
-                    "07_evaluation_and_inference", "12_best_model_and_speed"):
+    for chapter in (
+        "05_keras_baseline",
+        "06_pytorch_reimplementation",
+        "07_evaluation_and_inference",
+        "12_best_model_and_speed",
+    ):
         href = f"../chapters/{chapter}.html"
         assert f'href="{href}"' in html, f"no row links to {chapter}"
         assert (site / "book" / href).resolve().is_file()
@@ -107,6 +136,6 @@ def test_results_page_lists_this_builds_models_with_working_links(site):
     for recipe in ("book (fast_net)", "pytorch/examples", "keras.io"):
         assert f"<td>{recipe}<br>" in html, f"chapter 12's race has no row for {recipe}"
     # the execution-time table lists every chapter of the build
-    table = html[html.index("how-long-each-page-took-to-execute"):]
+    table = html[html.index("how-long-each-page-took-to-execute") :]
     assert "Run Time (s)" in table
     assert "chapters/12_best_model_and_speed" in table

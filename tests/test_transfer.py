@@ -10,7 +10,7 @@ from mnist_utils.runtime import ParameterError
 
 torch = pytest.importorskip("torch")
 
-N_HEAD = 128 * 5 + 5          # a 5-way head on article000's 128 units
+N_HEAD = 128 * 5 + 5  # a 5-way head on article000's 128 units
 N_ALL = 225_034 - 1290 + N_HEAD  # article000 with a 5-way head
 
 
@@ -54,9 +54,9 @@ def test_sample_per_class_is_balanced_seeded_and_checked():
 
 
 def test_schedule_gives_small_sets_enough_steps():
-    assert transfer.schedule(50, 128, 1, 50) == (10, 10)      # 5 steps an epoch
+    assert transfer.schedule(50, 128, 1, 50) == (10, 10)  # 5 steps an epoch
     assert transfer.schedule(500, 128, 1, 50) == (100, 10)
-    assert transfer.schedule(5000, 128, 1, 50) == (128, 2)    # 40 steps an epoch
+    assert transfer.schedule(5000, 128, 1, 50) == (128, 2)  # 40 steps an epoch
     assert transfer.schedule(26_878, 128, 1, 50) == (128, 1)
     assert transfer.schedule(26_878, 128, 3, 0) == (128, 3)
     with pytest.raises(ValueError, match="epochs must be a positive whole number"):
@@ -74,9 +74,14 @@ def pretrained():
     return transfer.task_model("article000", 5)
 
 
-EXPECTED = {"scratch": N_ALL, "linear_probe": N_HEAD, "partial": 1600 * 128 + 128 + N_HEAD,
-            "full_small_lr": N_ALL, "full_large_lr": N_ALL,
-            "lora": 4 * (1600 + 128) + N_HEAD}
+EXPECTED = {
+    "scratch": N_ALL,
+    "linear_probe": N_HEAD,
+    "partial": 1600 * 128 + 128 + N_HEAD,
+    "full_small_lr": N_ALL,
+    "full_large_lr": N_ALL,
+    "lora": 4 * (1600 + 128) + N_HEAD,
+}
 
 
 @pytest.mark.parametrize("method", list(transfer.METHODS))
@@ -92,14 +97,15 @@ def test_trainable_counts_are_exact_and_keras_agrees(pretrained, method):
 
 def test_a_new_lora_adapter_is_an_exact_no_op(pretrained):
     torch.manual_seed(1)
-    adapted = transfer.add_lora(transfer.with_head(pretrained, pretrained.output),
-                                ("dense1",), rank=8, alpha=16)
+    adapted = transfer.add_lora(
+        transfer.with_head(pretrained, pretrained.output), ("dense1",), rank=8, alpha=16
+    )
     images = torch.randn(64, 1, 28, 28)
     with torch.no_grad():
         assert torch.equal(pretrained.eval()(images), adapted.eval()(images))
         assert not adapted.dense1.delta_weight().any()
         assert adapted.dense1.scale == 2.0
-        assert adapted.dense1.lora_a.abs().max() > 0      # A is random, B is zero
+        assert adapted.dense1.lora_a.abs().max() > 0  # A is random, B is zero
     assert adapted.dense1.lora_a.shape == (8, 1600)
     assert adapted.dense1.lora_b.shape == (128, 8)
     assert not adapted.dense1.base.weight.requires_grad
@@ -120,11 +126,14 @@ def test_lora_forward_is_the_low_rank_update_and_can_be_switched_off():
     assert torch.equal(net(x), base(x))
 
 
-@pytest.mark.parametrize("bad, message", [
-    ({"rank": 0}, "rank must be a positive whole number"),
-    ({"rank": 2.0}, "rank must be a positive whole number"),
-    ({"rank": 200}, "rank 200 exceeds the layer's 1600x128 size"),
-])
+@pytest.mark.parametrize(
+    "bad, message",
+    [
+        ({"rank": 0}, "rank must be a positive whole number"),
+        ({"rank": 2.0}, "rank must be a positive whole number"),
+        ({"rank": 200}, "rank 200 exceeds the layer's 1600x128 size"),
+    ],
+)
 def test_bad_lora_settings_are_refused(pretrained, bad, message):
     with pytest.raises(ValueError, match=message):
         transfer.add_lora(transfer.with_head(pretrained, pretrained.output), **bad)
@@ -137,11 +146,14 @@ def test_lora_only_wraps_dense_layers(pretrained):
         transfer.freeze_except(transfer.task_model(), ("dense9",))
 
 
-@pytest.mark.parametrize("method, frozen", [
-    ("linear_probe", ("conv1", "conv2", "dense1")),
-    ("partial", ("conv1", "conv2")),
-    ("lora", ("conv1", "conv2", "dense1")),
-])
+@pytest.mark.parametrize(
+    "method, frozen",
+    [
+        ("linear_probe", ("conv1", "conv2", "dense1")),
+        ("partial", ("conv1", "conv2")),
+        ("lora", ("conv1", "conv2", "dense1")),
+    ],
+)
 def test_frozen_weights_do_not_change_in_a_training_step(pretrained, method, frozen):
     torch.manual_seed(0)
     net = transfer.prepare(pretrained, method, rank=4)
@@ -220,7 +232,9 @@ def test_load_or_train_trains_once_per_config(tmp_path, capsys):
 
     first = transfer.task_model("article000", 5)
     assert transfer.load_or_train(first, train, path, {"epochs": 1}) == {
-        "loss": [1.0], "seconds": [0.1]}
+        "loss": [1.0],
+        "seconds": [0.1],
+    }
     second = transfer.task_model("article000", 5)
     history = transfer.load_or_train(second, train, path, {"epochs": 1})
     assert calls == [1] and history["loss"] == [1.0]

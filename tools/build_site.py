@@ -36,10 +36,13 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--mode", choices=sorted(OUTPUT), default="full")
     parser.add_argument("--strict", action="store_true", help="fail on any Sphinx warning")
-    parser.add_argument("--keep-cache", action="store_true",
-                        help="keep executed chapters even though mnist_utils, the pins or the "
-                        "config changed (only when you know the change cannot alter them, e.g. "
-                        "a module that those chapters do not use)")
+    parser.add_argument(
+        "--keep-cache",
+        action="store_true",
+        help="keep executed chapters even though mnist_utils, the pins or the "
+        "config changed (only when you know the change cannot alter them, e.g. "
+        "a module that those chapters do not use)",
+    )
     args = parser.parse_args(argv)
 
     if not (ROOT / ".vendor" / "static" / "vendor" / "mathjax").is_dir():
