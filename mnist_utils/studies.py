@@ -1,4 +1,4 @@
-"""Study chapters: running a grid of configurations, choosing and summarising them
+"""Study chapters: running a grid of configurations and summarising its runs
 (chapters 8-11).
 
 A study chapter shows only what varies between its runs: a function that builds the
@@ -27,33 +27,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from .checks import ParameterError, whole_number
-
 __all__ = [
     "StudyData",
     "StudyRun",
     "Trial",
-    "choose",
     "mean_std",
     "matching",
     "run_study",
-    "seeds",
     "summarize",
 ]
-
-
-def choose(name: str, text: str, allowed) -> list[str]:
-    """The options a string parameter selects: ``"all"``, one option or a
-    comma-separated list of options, checked against ``allowed`` (in its order)."""
-    from .parameters import Selection
-
-    return Selection(tuple(allowed)).pick(name, text)
-
-
-def seeds(first: int, repeats: int) -> list[int]:
-    """``repeats`` consecutive seeds from ``first``: ``seeds(0, 3) == [0, 1, 2]``."""
-    repeats = whole_number("REPEATS", repeats, minimum=1, error=ParameterError)
-    return list(range(first, first + repeats))
 
 
 def matching(frame, **settings):
@@ -306,6 +288,8 @@ def run_study(
                 "seconds_per_epoch": seconds / len(history["seconds"]),
                 "val_accuracy": history["val_accuracy"][-1],
                 "epochs_run": len(history["loss"]),
+                # the network's size: every weight, frozen ones too (count_parameters
+                # counts only the trainable ones, which fine-tuning records itself)
                 "params": sum(p.numel() for p in trial.model.parameters()),
                 **numbers,
             }

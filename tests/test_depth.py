@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from mnist_utils import diagnostics, load_mnist, models, studies, training
+from mnist_utils import diagnostics, load_mnist, models, parameters, training
 from mnist_utils.depth import VARIANTS, depth_spec, first_layer_weight
 
 CHAPTER = Path(__file__).resolve().parent.parent / "chapters" / "10_depth_study.ipynb"
@@ -97,12 +97,13 @@ def test_deep_plain_sigmoid_stack_starts_with_a_vanishing_first_layer_gradient()
 
 
 def test_the_chapter_parameters_parse_as_the_chapter_parses_them():
+    declared = parameters.CHAPTERS["10"]
     depths = [str(d) for d in range(1, 9)]
-    assert studies.choose("DEPTH", "all", depths) == depths
-    assert studies.choose("DEPTH", str(4), depths) == ["4"]
-    assert studies.choose("VARIANT", "residual,plain", VARIANTS) == ["plain", "residual"]
+    assert declared["DEPTH"].pick("DEPTH", "all") == depths
+    assert declared["DEPTH"].pick("DEPTH", 4) == ["4"]  # papermill's -p DEPTH 4
+    assert declared["VARIANT"].pick("VARIANT", "residual,plain") == ["plain", "residual"]
     with pytest.raises(ValueError, match="'9' is not an option"):
-        studies.choose("DEPTH", "2,9", depths)
+        declared["DEPTH"].pick("DEPTH", "2,9")
 
 
 def test_the_chapter_can_be_swept_by_variant_and_seed():

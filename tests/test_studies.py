@@ -7,20 +7,6 @@ import pandas as pd
 import pytest
 
 from mnist_utils import studies
-from mnist_utils.runtime import ParameterError
-
-
-def test_choose_and_seeds():
-    allowed = ("relu", "tanh", "sigmoid")
-    assert studies.choose("ACTIVATION", "all", allowed) == list(allowed)
-    assert studies.choose("ACTIVATION", "sigmoid, relu", allowed) == ["relu", "sigmoid"]
-    with pytest.raises(ParameterError, match=r"'swish' is not an option; choose 'all' or some of"):
-        studies.choose("ACTIVATION", "relu,swish", allowed)
-    with pytest.raises(ParameterError, match="must be a string"):
-        studies.choose("ACTIVATION", 3, allowed)
-    assert studies.seeds(2, 3) == [2, 3, 4]
-    with pytest.raises(ParameterError, match="REPEATS=0 is below the minimum 1"):
-        studies.seeds(0, 0)
 
 
 def test_matching_and_summarize():
