@@ -106,6 +106,11 @@ class Splits:
     fit_index: np.ndarray
     val_index: np.ndarray
 
+    def pairs(self):
+        """``(x_fit, y_fit), (x_val, y_val), (x_test, y_test)``, to unpack as Keras'
+        ``mnist.load_data()`` is unpacked (chapters 05-06)."""
+        return (self.x_fit, self.y_fit), (self.x_val, self.y_val), (self.x_test, self.y_test)
+
     def sizes(self) -> str:
         return (
             f"fit {len(self.y_fit):,}  validation {len(self.y_val):,}  "

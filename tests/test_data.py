@@ -70,6 +70,9 @@ def test_load_splits_matches_train_val_split_and_cuts_subsets():
     np.testing.assert_array_equal(small.y_fit, y_fit[:100])
     assert list(small.y_test) == [7, 2, 1, 0, 4, 1, 4]  # MNIST's first test labels
     assert len(load_splits(5000, 3, fit=10**9).y_fit) == 55_000  # capped, not an error
+    (a, b), (c, d), (e, f) = small.pairs()
+    assert a is small.x_fit and b is small.y_fit and c is small.x_val and d is small.y_val
+    assert e is small.x_test and f is small.y_test
 
 
 @pytest.mark.parametrize("bad", [0, -5, 2.5, "100", True])
