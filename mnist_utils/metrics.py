@@ -46,7 +46,7 @@ def accuracy(y_true, y_pred) -> float:
 def accuracy_interval(correct: int, total: int, confidence: float = 0.95):
     """Wilson score interval for an accuracy of ``correct``/``total``.
 
-    On 10,000 test images an accuracy near 99% is known to about +-0.2 points at 95%
+    On 10,000 test images an accuracy near 99% is known to about ±0.2 points at 95%
     confidence: differences smaller than that are noise.
     """
     if total <= 0 or not 0 <= correct <= total:
