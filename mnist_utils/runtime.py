@@ -16,7 +16,8 @@ running on::
 
 The returned :class:`ChapterRun` also does a chapter's bookkeeping: ``run.record``
 (one measured run), ``run.glue`` (several figures for the prose at once),
-``run.seeds`` and ``run.chosen``.
+``run.claim`` (a finding checked by this run), ``run.timed`` (a slow cell's time, for
+the warning before it), ``run.seeds`` and ``run.chosen``.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import os
 import platform
 import random
 import sys
+import time
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -182,6 +184,7 @@ class ChapterRun:
     device: str = "cpu"
     params: dict = field(default_factory=dict)
     chapter: str = ""
+    started: float = field(default_factory=time.perf_counter)
 
     def pick(self, *, full, quick):
         """``full`` in the full run, ``quick`` in quick mode (CI)."""
@@ -248,6 +251,35 @@ class ChapterRun:
         makes ``{glue:text}`n_train``` and ``{glue:text}`epochs``` available."""
         for name, value in figures.items():
             glue(name, value)
+
+    def claim(self, key: str, held, *, always: bool = False, **values):
+        """Check a finding the prose states, and glue its mark for ``{claim}`key```
+        (chapter 05): ``held`` is the condition over this run's measurements, ``values``
+        the measurements, shown beside a ✗ when it fails. In quick mode the claim is
+        marked not checked unless ``always`` is true (see :mod:`mnist_utils.claims`)."""
+        from .claims import check
+
+        result = check(
+            key, held, chapter=self.chapter, quick=self.quick, always=always, **values
+        )
+        glue(key, result)
+        return result
+
+    @contextlib.contextmanager
+    def timed(self, key: str):
+        """Time the block and glue its minutes as ``key`` (chapter 05), so the warning
+        before a slow cell says how long it took when the page was built::
+
+            with run.timed("fit_minutes"):
+                history = model.fit(...)
+        """
+        start = time.perf_counter()
+        yield
+        glue(key, (time.perf_counter() - start) / 60)
+
+    def minutes_so_far(self) -> float:
+        """Minutes since :func:`setup_chapter` (a chapter glues its whole time at the end)."""
+        return (time.perf_counter() - self.started) / 60
 
     def model_path(self, filename: str) -> Path:
         """Where a chapter saves a trained model: ``runs/models/<filename>`` in the

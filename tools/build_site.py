@@ -1,5 +1,9 @@
 """Build the book's HTML site in full mode (``make book``) or quick mode (``make test``).
 
+At the end the build lists the book's checked claims (see ``mnist_utils.claims``) and
+every one that failed; a failed claim is also marked ✗ on its page. ``--strict-claims``
+(the release build, ``make release``) fails when any claim failed.
+
 Each mode has its own output folder and so its own execution cache: quick-mode outputs
 can never appear in the full site. The cache keys on notebook code only, so it is also
 thrown away whenever ``mnist_utils``, the pinned requirements or this build's config
@@ -17,25 +21,43 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-OUTPUT = {"full": ROOT, "quick": ROOT / "_build" / "quick"}
-RESULTS_PAGE = ROOT / "book" / "results.md"
+sys.path.insert(0, str(ROOT))
+from mnist_utils import claims as book_claims  # noqa: E402
+
+# Pages that summarise the chapters: built once more after the chapters have run.
+SUMMARY_PAGES = ["book/results.md", "book/claims.md"]
 KEYED_FILES = ["requirements.txt", "requirements-data.txt", "_config.yml", "pyproject.toml"]
 
 
-def cache_key(mode: str) -> str:
+def output_folder(root: Path, mode: str) -> Path:
+    """Where a mode's build goes: the full site in ``<root>/_build``, quick mode's in
+    ``<root>/_build/quick/_build`` (so each keeps its own execution cache)."""
+    return root / "_build" if mode == "full" else root / "_build" / "quick" / "_build"
+
+
+def cache_key(mode: str, root: Path = ROOT) -> str:
     """Hash of what notebook outputs depend on besides their own code."""
     digest = hashlib.sha256(mode.encode())
-    files = sorted((ROOT / "mnist_utils").rglob("*.py")) + [ROOT / f for f in KEYED_FILES]
+    files = sorted((root / "mnist_utils").rglob("*.py")) + [root / f for f in KEYED_FILES]
     for path in files:
-        digest.update(str(path.relative_to(ROOT)).encode())
-        digest.update(path.read_bytes())
+        if path.is_file():
+            digest.update(str(path.relative_to(root)).encode())
+            digest.update(path.read_bytes())
     return digest.hexdigest()
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--mode", choices=sorted(OUTPUT), default="full")
+    parser.add_argument("--mode", choices=["full", "quick"], default="full")
     parser.add_argument("--strict", action="store_true", help="fail on any Sphinx warning")
+    parser.add_argument(
+        "--strict-claims",
+        action="store_true",
+        help="fail when any claim of the book failed (the release build)",
+    )
+    parser.add_argument(
+        "--root", type=Path, default=ROOT, help="the book to build (default: this one)"
+    )
     parser.add_argument(
         "--keep-cache",
         action="store_true",
@@ -44,13 +66,15 @@ def main(argv=None) -> int:
         "a module that those chapters do not use)",
     )
     args = parser.parse_args(argv)
-
-    if not (ROOT / ".vendor" / "static" / "vendor" / "mathjax").is_dir():
+    root = args.root.resolve()
+    if not (root / "_config.yml").is_file():
+        sys.exit(f"{root} is not a book: it has no _config.yml")
+    if root == ROOT and not (ROOT / ".vendor" / "static" / "vendor" / "mathjax").is_dir():
         sys.exit("The offline MathJax/mermaid copies are missing: run `make vendor` first.")
 
-    build = OUTPUT[args.mode] / "_build"
+    build = output_folder(root, args.mode)
     key_file, cache = build / ".cache-key", build / ".jupyter_cache"
-    key = cache_key(args.mode)
+    key = cache_key(args.mode, root)
     if args.keep_cache and cache.exists():
         print(f"keeping the {args.mode} execution cache as asked (--keep-cache)")
     elif cache.exists() and (not key_file.exists() or key_file.read_text() != key):
@@ -59,23 +83,40 @@ def main(argv=None) -> int:
     build.mkdir(parents=True, exist_ok=True)
     key_file.write_text(key)
 
-    env = dict(os.environ, MNIST_BOOK_QUICK="1" if args.mode == "quick" else "0")
-    command = [str(Path(sys.executable).parent / "jupyter-book"), "build", str(ROOT)]
-    command += ["--path-output", str(OUTPUT[args.mode])]
+    env = dict(
+        os.environ,
+        MNIST_BOOK_QUICK="1" if args.mode == "quick" else "0",
+        MNIST_BOOK_BUILD=str(build),
+    )
+    command = [str(Path(sys.executable).parent / "jupyter-book"), "build", str(root)]
+    command += ["--path-output", str(build.parent)]
     if args.strict:
         command += ["-W", "-n", "--keep-going"]
-    result = subprocess.run(command, env=env, cwd=ROOT)
-    if result.returncode == 0:
-        # Sphinx reads pages in name order, so book/results ran before the chapters
-        # recorded this build's results: read it again, now that they are all there.
-        print(f"\nRebuilding {RESULTS_PAGE.relative_to(ROOT)} from this build's results record")
-        RESULTS_PAGE.touch()
-        result = subprocess.run(command, env=env, cwd=ROOT)
+    result = subprocess.run(command, env=env, cwd=root)
+    summaries = [root / page for page in SUMMARY_PAGES if (root / page).is_file()]
+    if result.returncode == 0 and summaries:
+        # Sphinx reads pages in name order, so the summary pages ran before the
+        # chapters recorded this build's results and claims: read them again.
+        names = ", ".join(str(page.relative_to(root)) for page in summaries)
+        print(f"\nRebuilding {names} from this build's records")
+        for page in summaries:
+            page.touch()
+        result = subprocess.run(command, env=env, cwd=root)
     if result.returncode != 0:
         print(f"The {args.mode} build failed (see the messages above).", file=sys.stderr)
         return result.returncode
+
+    claims = book_claims.claims_in_build(build / "jupyter_execute")
+    print("\n" + book_claims.report(claims))
     index = build / "html" / "index.html"
     print(f"\nThe book ({args.mode} mode) is at: {index}")
+    if args.strict_claims and book_claims.failed(claims):
+        print(
+            f"--strict-claims: {len(book_claims.failed(claims))} claim(s) failed (listed "
+            "above, and marked ✗ on their pages)",
+            file=sys.stderr,
+        )
+        return 1
     return 0
 
 

@@ -1,0 +1,194 @@
+"""Checked claims: a finding in the prose, checked by the run that printed it (chapter 05).
+
+A number on a page is glued from the run that built it. A *finding* -- "the probe stays
+below scratch at every budget", "about two points apart" -- is a sentence, so it is
+checked instead: the cell that measures it declares the claim as a key and a condition
+over this run's measurements,
+
+    run.claim("probe_below_scratch", all(p < s for p, s in zip(probe, scratch)),
+              probe=probe, scratch=scratch)
+
+and the sentence in the prose carries its mark, ``{claim}`probe_below_scratch```. The
+page then shows a small ✓ where the claim held and a visible ✗ with the measured values
+where it did not. Quick mode (CI's small runs) cannot test full-run findings: it marks
+them ○, not checked, and fails nothing (``always=True`` checks a claim in quick mode too,
+for findings that hold at any size).
+
+The claim travels in the notebook's glue data (a JSON mime type of its own), so the
+build can list every claim of the book with its status (``tools/build_site.py``; the
+page "Claims") and the release build, ``--strict-claims``, fails on any that failed.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+__all__ = [
+    "CLAIM_MIME",
+    "Claim",
+    "check",
+    "claim_sentences",
+    "claims_in_build",
+    "failed",
+    "format_value",
+    "report",
+]
+
+CLAIM_MIME = "application/vnd.convolutional-mnist.claim+json"
+HELD, FAILED, UNCHECKED = "held", "failed", "unchecked"
+MARKS = {HELD: "✓", FAILED: "✗", UNCHECKED: "○"}
+_KEY = re.compile(r"[a-z][a-z0-9_]*")
+
+
+def format_value(value) -> str:
+    """A measured value as the ✗ mark shows it: numbers to 4 significant figures,
+    lists and tuples element by element."""
+    if isinstance(value, np.ndarray):
+        value = value.tolist()
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}: {format_value(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(format_value(v) for v in value) + "]"
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, float):
+        return f"{value:.4g}" if math.isfinite(value) else str(value)
+    return str(value)
+
+
+def _plain(value):
+    """``value`` as JSON can hold it (NumPy numbers and arrays become Python ones)."""
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    return value
+
+
+@dataclass
+class Claim:
+    """One checked finding: its key, its chapter, ``held``/``failed``/``unchecked``,
+    and the measured values it was checked on."""
+
+    key: str
+    chapter: str
+    status: str
+    values: dict = field(default_factory=dict)
+
+    @property
+    def mark(self) -> str:
+        """✓, ○, or ✗ followed by the measured values."""
+        if self.status != FAILED or not self.values:
+            return MARKS[self.status]
+        shown = ", ".join(f"{name} {format_value(v)}" for name, v in self.values.items())
+        return f"{MARKS[FAILED]} {shown}"
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        return {"text/plain": self.mark, CLAIM_MIME: self.as_dict()}
+
+
+def check(key: str, held, *, chapter: str, quick: bool, always: bool = False, **values) -> Claim:
+    """The claim ``key`` of ``chapter``, held when ``held`` is true (chapter 05).
+
+    ``held`` is the condition over this run's measurements (a ``bool``; NumPy's counts
+    too); ``values`` are the measurements it was computed from, shown beside a ✗. In
+    quick mode a claim is ``unchecked`` unless ``always`` is true.
+    """
+    if not isinstance(key, str) or not _KEY.fullmatch(key):
+        raise ValueError(
+            f"a claim's key is lower-case letters, digits and underscores, starting with a "
+            f"letter (it becomes an anchor on the page), not {key!r}"
+        )
+    if not isinstance(held, (bool, np.bool_)):
+        raise TypeError(
+            f"claim {key!r}: the condition must be True or False (a comparison, all(...), "
+            f"any(...)), not {type(held).__name__} {held!r}"
+        )
+    status = UNCHECKED if quick and not always else (HELD if held else FAILED)
+    return Claim(key=key, chapter=chapter, status=status, values=_plain(values))
+
+
+def claims_in_build(jupyter_execute: str | Path) -> list[Claim]:
+    """Every claim in a build's executed notebooks (the ``*.glue.json`` files that
+    myst-nb writes beside them in ``_build/jupyter_execute``), in page order."""
+    claims = []
+    for path in sorted(Path(jupyter_execute).rglob("*.glue.json")):
+        for output in json.loads(path.read_text()).values():
+            data = output.get("data", {}).get(CLAIM_MIME)
+            if data is not None:
+                claims.append(Claim(**data))
+    return claims
+
+
+def failed(claims: list[Claim]) -> list[Claim]:
+    return [c for c in claims if c.status == FAILED]
+
+
+def report(claims: list[Claim]) -> str:
+    """A short account of a build's claims for the end of its log: how many held,
+    failed and were not checked, then every failed claim with its measured values."""
+    counts = {s: sum(c.status == s for c in claims) for s in (HELD, FAILED, UNCHECKED)}
+    lines = [
+        f"claims: {len(claims)} in all; {counts[HELD]} held, {counts[FAILED]} failed, "
+        f"{counts[UNCHECKED]} not checked (quick mode)"
+    ]
+    lines += [f"  FAILED  chapter {c.chapter}  {c.key}: {c.mark}" for c in failed(claims)]
+    return "\n".join(lines)
+
+
+_ROLE = re.compile(r"\{(glue(?::\w+)?|claim)\}`([^`]*)`")
+# where a sentence starts: after a full stop, colon or semicolon and a space, a blank
+# line, a list item, or a heading
+_MARKER = r"(?:(?:[-*+]|\d+\.)\s+|#+\s+)"
+_SENTENCE_START = re.compile(
+    rf"(?<!e\.g)(?<!i\.e)(?<!\bvs)[.!?;:]\s+{_MARKER}?|\n\s*\n\s*{_MARKER}?|\n\s*{_MARKER}|^\s*{_MARKER}?"
+)
+
+
+def _pasted(role: str, target: str, glue_data: dict) -> str:
+    """A glue role's text as the page shows it, from the build's glue data."""
+    key, _, spec = target.partition(":")
+    output = glue_data.get(key, {}).get("data", {})
+    plain = output.get("text/markdown") or output.get("text/plain")
+    if plain is None:
+        return "…"
+    if role == "glue:text" and spec:
+        try:
+            return format(float(plain), spec)
+        except ValueError:
+            return plain.strip("'\"")
+    return plain.strip("'\"")
+
+
+def claim_sentences(markdown: str, glue_data: dict | None = None) -> dict[str, str]:
+    """Each ``{claim}`key``` in a page's markdown, mapped to the sentence it ends, with
+    the numbers glued into it filled in from ``glue_data`` (a build's ``*.glue.json``)
+    and the markup removed: the text the page "Claims" lists beside each mark."""
+    glue_data = glue_data or {}
+    sentences = {}
+    for match in re.finditer(r"\{claim\}`([^`]+)`", markdown):
+        head = markdown[: match.start()]
+        starts = [m.end() for m in _SENTENCE_START.finditer(head) if m.end() < len(head)]
+        text = head[starts[-1] if starts else 0 :]
+        text = _ROLE.sub(lambda m: "" if m[1] == "claim" else _pasted(m[1], m[2], glue_data), text)
+        text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text)  # links: their text
+        text = re.sub(r"[*_`]", "", " ".join(text.split()))
+        sentences[match[1].strip()] = text.strip().rstrip(",;:")
+    return sentences

@@ -1,0 +1,129 @@
+"""Checked claims (mnist_utils.claims): their marks, their failure paths, and every
+chapter's claims declared in code and marked in the prose alike."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from mnist_utils import claims
+from mnist_utils.runtime import ChapterRun
+
+ROOT = Path(__file__).resolve().parent.parent
+CHAPTERS = sorted((ROOT / "chapters").glob("[0-9][0-9]_*.ipynb"))
+
+
+def test_a_claim_that_holds_is_a_tick_and_keeps_its_values():
+    claim = claims.check("probe_below", 0.91 < 0.95, chapter="08", quick=False, probe=0.91)
+    assert (claim.status, claim.mark) == ("held", "✓")
+    assert claim.values == {"probe": 0.91}
+
+
+def test_a_failed_claim_shows_a_cross_and_the_measured_values():
+    claim = claims.check(
+        "probe_below",
+        np.float64(0.97) < 0.95,
+        chapter="08",
+        quick=False,
+        probe=np.float64(0.971234),
+        budgets=np.array([100, 1000]),
+    )
+    assert claim.status == "failed"
+    assert claim.mark == "✗ probe 0.9712, budgets [100, 1000]"
+    assert claim.values == {"probe": 0.971234, "budgets": [100, 1000]}
+
+
+def test_quick_mode_checks_only_claims_that_hold_at_any_size():
+    assert claims.check("k", False, chapter="05", quick=True).mark == "○"
+    assert claims.check("k", False, chapter="05", quick=True, always=True).status == "failed"
+
+
+@pytest.mark.parametrize("key", ["Probe", "1st", "probe-below", "", None])
+def test_a_bad_key_is_refused(key):
+    with pytest.raises(ValueError, match="lower-case letters"):
+        claims.check(key, True, chapter="05", quick=False)
+
+
+@pytest.mark.parametrize("condition", [1, 0.5, "yes", None, [True]])
+def test_a_condition_that_is_not_true_or_false_is_refused(condition):
+    with pytest.raises(TypeError, match="must be True or False"):
+        claims.check("k", condition, chapter="05", quick=False)
+
+
+def test_run_claim_glues_the_claim_for_its_mark(monkeypatch):
+    glued = {}
+    monkeypatch.setattr("mnist_utils.runtime.glue", lambda k, v: glued.update({k: v}))
+    ChapterRun(seed=0, quick=False, chapter="08").claim("gap_small", abs(0.2) < 1, gap=0.2)
+    bundle = glued["gap_small"]._repr_mimebundle_()
+    assert bundle["text/plain"] == "✓"
+    assert bundle[claims.CLAIM_MIME] == {
+        "key": "gap_small",
+        "chapter": "08",
+        "status": "held",
+        "values": {"gap": 0.2},
+    }
+
+
+def test_run_timed_glues_the_minutes_a_block_took(monkeypatch):
+    glued = {}
+    monkeypatch.setattr("mnist_utils.runtime.glue", lambda k, v: glued.update({k: v}))
+    with ChapterRun(seed=0, quick=True).timed("fit_minutes"):
+        pass
+    assert 0 <= glued["fit_minutes"] < 0.01
+
+
+def test_claims_are_read_back_from_a_builds_glue_files(tmp_path):
+    held = claims.check("a", True, chapter="05", quick=False)
+    lost = claims.check("b", False, chapter="06", quick=False, x=1.5)
+    glue = {
+        c.key: {"data": {"text/plain": c.mark, claims.CLAIM_MIME: c.as_dict()}}
+        for c in (held, lost)
+    }
+    glue["n"] = {"data": {"text/plain": "3"}}
+    (tmp_path / "chapters").mkdir()
+    (tmp_path / "chapters" / "05_x.glue.json").write_text(json.dumps(glue))
+    found = claims.claims_in_build(tmp_path)
+    assert [c.key for c in found] == ["a", "b"]
+    assert claims.failed(found) == [lost]
+    assert claims.report(found).splitlines() == [
+        "claims: 2 in all; 1 held, 1 failed, 0 not checked (quick mode)",
+        "  FAILED  chapter 06  b: ✗ x 1.5",
+    ]
+
+
+def test_a_claims_sentence_is_the_one_its_mark_ends_with_numbers_filled_in():
+    markdown = (
+        "Budgets vary. At every budget (e.g. 100 labels) the *probe* stays at "
+        "{glue:text}`probe:.1f`% {claim}`probe_low`, and more.\n\n- LoRA forgets "
+        "[least](x.html) {claim}`lora`"
+    )
+    sentences = claims.claim_sentences(markdown, {"probe": {"data": {"text/plain": "91.26"}}})
+    assert sentences == {
+        "probe_low": "At every budget (e.g. 100 labels) the probe stays at 91.3%",
+        "lora": "LoRA forgets least",
+    }
+
+
+def _keys(notebook: Path):
+    cells = json.loads(notebook.read_text())["cells"]
+    text = {
+        kind: "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == kind)
+        for kind in ("markdown", "code")
+    }
+    marked = re.findall(r"\{claim\}`([^`]+)`", text["markdown"])
+    declared = re.findall(r"run\.claim\(\s*\"([a-z0-9_]+)\"", text["code"])
+    return marked, declared
+
+
+@pytest.mark.parametrize("notebook", CHAPTERS, ids=lambda p: p.stem)
+def test_every_claim_is_declared_once_in_code_and_marked_once_in_the_prose(notebook):
+    marked, declared = _keys(notebook)
+    assert sorted(set(marked)) == sorted(set(declared)), (
+        'each run.claim("key", ...) needs a {claim}`key` in the prose, and back'
+    )
+    assert len(marked) == len(set(marked)), "a claim is marked once"
+    assert len(declared) == len(set(declared)), "a claim is declared once"
