@@ -1,5 +1,6 @@
 # Convolutional MNIST, from scratch -- set-up, build, test.
 #   make book   set up everything, execute every chapter, build the HTML site
+#   make release   the same, failing if any claim of the book failed (--strict-claims)
 #   make test   set up everything, lint, unit tests, chapters in quick mode, strict site build
 #   make lab    JupyterLab on the chapters
 #   make rerun NB=chapters/02_mnist_data.ipynb PARAMS="-p SEED 1"   (papermill into runs/)
@@ -18,11 +19,11 @@ NB ?=
 PARAMS ?=
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help setup vendor data book test lint unit notebooks site site-check lab rerun chromium clean \
+.PHONY: help setup vendor data book release test lint unit notebooks site site-check lab rerun chromium clean \
         benchmark
 
 help:
-	@sed -n "2,7p" Makefile
+	@sed -n "2,8p" Makefile
 
 # --- set-up -----------------------------------------------------------------------
 $(DEPS_STAMP): requirements.txt requirements-dev.txt requirements-data.txt pyproject.toml
@@ -51,6 +52,9 @@ data: $(DEPS_STAMP)
 # --- the book ---------------------------------------------------------------------
 book: setup data
 	$(PY) tools/build_site.py --mode full --strict
+
+release: setup data
+	$(PY) tools/build_site.py --mode full --strict --strict-claims
 
 # --- tests ------------------------------------------------------------------------
 test: setup data chromium lint unit notebooks site site-check

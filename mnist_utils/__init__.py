@@ -18,6 +18,8 @@ Set-up and bookkeeping, shared by every chapter:
 - :mod:`mnist_utils.plots`   -- saving and showing figures, training curves (ch. 02, 05, 07)
 - :mod:`mnist_utils.display` -- showing the package's source in a chapter (ch. 04, 06)
 - :mod:`mnist_utils.results` -- the record of every measured run (ch. 05)
+- :mod:`mnist_utils.claims`  -- findings in the prose, checked by the run: ✓, ✗ or ○ (ch. 05);
+  :mod:`~mnist_utils.claim_index` lists them on the page "Claims"
 - :mod:`mnist_utils.studies` -- running a study's grid, summarising its runs (ch. 08-11)
 - :mod:`mnist_utils.sweep`   -- a chapter for many parameter values, through papermill
 

@@ -35,6 +35,7 @@ __all__ = [
     "check",
     "claim_sentences",
     "claims_in_build",
+    "claims_in_glue",
     "failed",
     "format_value",
     "report",
@@ -130,11 +131,14 @@ def claims_in_build(jupyter_execute: str | Path) -> list[Claim]:
     myst-nb writes beside them in ``_build/jupyter_execute``), in page order."""
     claims = []
     for path in sorted(Path(jupyter_execute).rglob("*.glue.json")):
-        for output in json.loads(path.read_text()).values():
-            data = output.get("data", {}).get(CLAIM_MIME)
-            if data is not None:
-                claims.append(Claim(**data))
+        claims += claims_in_glue(json.loads(path.read_text()))
     return claims
+
+
+def claims_in_glue(glue_data: dict) -> list[Claim]:
+    """The claims among one page's glued values (its ``*.glue.json``), in cell order."""
+    found = (output.get("data", {}).get(CLAIM_MIME) for output in glue_data.values())
+    return [Claim(**data) for data in found if data is not None]
 
 
 def failed(claims: list[Claim]) -> list[Claim]:

@@ -127,3 +127,27 @@ def test_every_claim_is_declared_once_in_code_and_marked_once_in_the_prose(noteb
     )
     assert len(marked) == len(set(marked)), "a claim is marked once"
     assert len(declared) == len(set(declared)), "a claim is declared once"
+
+
+def test_the_claims_page_lists_each_claim_with_its_sentence_link_and_mark(tmp_path):
+    from mnist_utils.claim_index import claims_table
+
+    chapters, executed = tmp_path / "chapters", tmp_path / "build" / "jupyter_execute"
+    chapters.mkdir()
+    (executed / "chapters").mkdir(parents=True)
+    markdown = "# Fine-tuning\n\nThe probe stays at {glue:text}`probe:.1f`% {claim}`probe_low`."
+    notebook = {"cells": [{"cell_type": "markdown", "source": [markdown]}]}
+    (chapters / "08_fine_tuning.ipynb").write_text(json.dumps(notebook))
+    lost = claims.check("probe_low", False, chapter="08", quick=False, probe=97.5)
+    glue = {
+        "probe": {"data": {"text/plain": "97.5"}},
+        "probe_low": {"data": {"text/plain": lost.mark, claims.CLAIM_MIME: lost.as_dict()}},
+    }
+    (executed / "chapters" / "08_fine_tuning.glue.json").write_text(json.dumps(glue))
+    table = claims_table(tmp_path / "build", chapters)
+    assert table.startswith("<p>✓ 0 · ✗ 1 · ○ 0</p>")
+    assert (
+        '<a href="../chapters/08_fine_tuning.html#claim-probe_low">The probe stays at 97.5%</a>'
+        in table
+    )
+    assert '<span class="claim claim-failed">✗ probe 97.5</span>' in table
