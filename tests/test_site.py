@@ -139,3 +139,22 @@ def test_results_page_lists_this_builds_models_with_working_links(site):
     table = html[html.index("how-long-each-page-took-to-execute") :]
     assert "Run Time (s)" in table
     assert "chapters/12_best_model_and_speed" in table
+
+
+def test_every_chapter_from_5_on_marks_its_findings_and_the_claims_page_lists_them(site):
+    marks = {}
+    for page in sorted((site / "chapters").glob("[0-9][0-9]_*.html")):
+        found = re.findall(
+            r'<span class="claim claim-(held|failed|unchecked)" id="claim-',
+            page.read_text(encoding="utf-8"),
+        )
+        marks[page.stem] = found
+        if page.stem >= "05":
+            assert found, f"{page.stem} marks no checked claim"
+    claims_page = (site / "book/claims.html").read_text(encoding="utf-8")
+    links = re.findall(r'<a href="\.\./chapters/(\d\d_\w+)\.html#claim-(\w+)">', claims_page)
+    assert len(links) == sum(map(len, marks.values())), "the claims page lists every mark"
+    for stem, key in links:
+        assert f'id="claim-{key}"' in (site / "chapters" / f"{stem}.html").read_text(
+            encoding="utf-8"
+        ), f"the claims page links to a mark {stem}#claim-{key} that is not there"
