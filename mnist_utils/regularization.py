@@ -30,6 +30,7 @@ __all__ = [
     "plot_learning_curves",
     "plot_variants",
     "runs_table",
+    "seed_differences",
     "shown_table",
     "summary_table",
 ]
@@ -270,6 +271,37 @@ def against_baseline(small):
             ),
         }
     )
+
+
+def seed_differences(study, method: str, baseline: str = "none", seeds=None) -> dict:
+    """``method`` minus ``baseline``, seed by seed, over the seeds of ``study`` that
+    trained both (or only ``seeds``), in points rounded to 2 decimals (chapter 11):
+    ``{"train": [...], "val": [...], "gap": [...], "test": [...]}`` for the training,
+    validation and test accuracy and the gap. Where no seed trained both, each list
+    is ``[nan]``, so the chapter's figures and checks read nan instead of failing."""
+    pairs = [
+        (run, study.get(seed=run.seed, method=baseline))
+        for run in study
+        if run.config["method"] == method and (seeds is None or run.seed in seeds)
+    ]
+    pairs = [(run, base) for run, base in pairs if base is not None]
+
+    def points(run):
+        m = run.measured
+        return {
+            "train": 100 * m["train_accuracy"],
+            "val": 100 * m["val_accuracy"],
+            "gap": m["gap"],
+            "test": 100 * run.test_accuracy,
+        }
+
+    if not pairs:
+        return {name: [float("nan")] for name in ("train", "val", "gap", "test")}
+    differences = [(points(run), points(base)) for run, base in pairs]
+    return {
+        name: [round(ours[name] - theirs[name], 2) for ours, theirs in differences]
+        for name in ("train", "val", "gap", "test")
+    }
 
 
 def plot_variants(originals, variants):

@@ -273,3 +273,29 @@ def test_run_study_names_chapter_11s_runs_by_method(capsys):
     assert recorded[1]["config"]["weight_decay"] == 5e-4 and recorded[0]["model"] == "article000"
     assert recorded[0]["gap"] == pytest.approx(study[0].measured["gap"])
     assert np.isfinite(recorded[2]["best_epoch"])
+
+
+def test_seed_differences_are_method_minus_baseline_per_seed_in_points():
+    def one(method, seed, train, val, test):
+        measured = {"train_accuracy": train, "val_accuracy": val, "gap": 100 * (train - val)}
+        return studies.StudyRun({"method": method}, seed, {}, test, 1.0, None, measured)
+
+    study = studies.Study(
+        [
+            one("none", 0, 0.98, 0.96, 0.961),
+            one("none", 1, 0.99, 0.97, 0.974),
+            one("augment", 0, 0.97, 0.96, 0.969),
+            one("augment", 1, 0.975, 0.97, 0.9741),
+            one("augment", 2, 0.9, 0.9, 0.9),  # no baseline with seed 2: left out
+        ]
+    )
+    assert reg.seed_differences(study, "augment") == {
+        "train": [-1.0, -1.5],
+        "val": [0.0, 0.0],
+        "gap": [-1.0, -1.5],
+        "test": [0.8, 0.01],
+    }
+    assert reg.seed_differences(study, "augment", seeds=[1])["test"] == [0.01]
+    missing = reg.seed_differences(study, "l2")
+    assert set(missing) == {"train", "val", "gap", "test"}
+    assert all(len(v) == 1 and np.isnan(v[0]) for v in missing.values())
