@@ -157,6 +157,7 @@ def report(claims: list[Claim]) -> str:
     return "\n".join(lines)
 
 
+_TEX = {r"\times": "×", r"\to": "→", r"\le": "≤", r"\ge": "≥", r"\cdot": "·", r"\,": " "}
 _ROLE = re.compile(r"\{(glue(?::\w+)?|claim)\}`([^`]*)`")
 # where a sentence starts: after a full stop, colon or semicolon and a space, a blank
 # line, a list item, or a heading
@@ -193,6 +194,9 @@ def claim_sentences(markdown: str, glue_data: dict | None = None) -> dict[str, s
         text = head[starts[-1] if starts else 0 :]
         text = _ROLE.sub(lambda m: "" if m[1] == "claim" else _pasted(m[1], m[2], glue_data), text)
         text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text)  # links: their text
+        for tex, symbol in _TEX.items():  # inline math, as plain text
+            text = text.replace(tex, symbol)
+        text = text.replace("$", "")
         text = re.sub(r"[*_`]", "", " ".join(text.split()))
         sentences[match[1].strip()] = text.strip().rstrip(",;:")
     return sentences
