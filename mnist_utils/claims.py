@@ -12,7 +12,8 @@ and the sentence in the prose carries its mark, ``{claim}`probe_below_scratch```
 page then shows a small ✓ where the claim held and a visible ✗ with the measured values
 where it did not. Quick mode (CI's small runs) cannot test full-run findings: it marks
 them ○, not checked, and fails nothing (``always=True`` checks a claim in quick mode too,
-for findings that hold at any size).
+for findings that hold at any size). A claim about a measurement that a parameter
+switched off (``measured=False``) is ○ too.
 
 The claim travels in the notebook's glue data (a JSON mime type of its own), so the
 build can list every claim of the book with its status (``tools/build_site.py``; the
@@ -105,12 +106,22 @@ class Claim:
         return {"text/plain": self.mark, CLAIM_MIME: self.as_dict()}
 
 
-def check(key: str, held, *, chapter: str, quick: bool, always: bool = False, **values) -> Claim:
+def check(
+    key: str,
+    held,
+    *,
+    chapter: str,
+    quick: bool,
+    always: bool = False,
+    measured: bool = True,
+    **values,
+) -> Claim:
     """The claim ``key`` of ``chapter``, held when ``held`` is true (chapter 05).
 
     ``held`` is the condition over this run's measurements (a ``bool``; NumPy's counts
     too); ``values`` are the measurements it was computed from, shown beside a ✗. In
-    quick mode a claim is ``unchecked`` unless ``always`` is true.
+    quick mode a claim is ``unchecked`` unless ``always`` is true; so is a claim whose
+    measurement a parameter switched off (``measured=False``).
     """
     if not isinstance(key, str) or not _KEY.fullmatch(key):
         raise ValueError(
@@ -122,7 +133,10 @@ def check(key: str, held, *, chapter: str, quick: bool, always: bool = False, **
             f"claim {key!r}: the condition must be True or False (a comparison, all(...), "
             f"any(...)), not {type(held).__name__} {held!r}"
         )
-    status = UNCHECKED if quick and not always else (HELD if held else FAILED)
+    if (quick and not always) or not measured:
+        status = UNCHECKED
+    else:
+        status = HELD if held else FAILED
     return Claim(key=key, chapter=chapter, status=status, values=_plain(values))
 
 

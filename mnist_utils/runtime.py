@@ -252,16 +252,25 @@ class ChapterRun:
         for name, value in figures.items():
             glue(name, value)
 
-    def claim(self, key: str, held, *, always: bool = False, **values) -> None:
+    def claim(
+        self, key: str, held, *, always: bool = False, measured: bool = True, **values
+    ) -> None:
         """Check a finding the prose states, and glue its mark for ``{claim}`key```
         (chapter 05): ``held`` is the condition over this run's measurements, ``values``
         the measurements, shown beside a ✗ when it fails. In quick mode the claim is
-        marked not checked unless ``always`` is true (see :mod:`mnist_utils.claims`).
+        marked not checked unless ``always`` is true, and so is it when a parameter
+        switched its measurement off (``measured=False``; see :mod:`mnist_utils.claims`).
         Returns nothing, so a cell that ends with a claim shows no output."""
         from .claims import check
 
         result = check(
-            key, held, chapter=self.chapter, quick=self.quick, always=always, **values
+            key,
+            held,
+            chapter=self.chapter,
+            quick=self.quick,
+            always=always,
+            measured=measured,
+            **values,
         )
         glue(key, result)
 

@@ -151,3 +151,8 @@ def test_the_claims_page_lists_each_claim_with_its_sentence_link_and_mark(tmp_pa
         in table
     )
     assert '<span class="claim claim-failed">✗ probe 97.5</span>' in table
+
+
+def test_a_claim_on_a_measurement_switched_off_is_not_checked():
+    claim = claims.check("crop_saves_time", False, chapter="12", quick=False, measured=False)
+    assert (claim.status, claim.mark) == ("unchecked", "○")
