@@ -14,8 +14,10 @@ import numpy as np
 from .transfer import BUDGETS, METHODS
 
 __all__ = [
+    "FIGURES",
     "METRICS",
     "comparison_table",
+    "percent_tables",
     "plot_budget_curves",
     "plot_learning_curves",
     "read_results",
@@ -24,6 +26,26 @@ __all__ = [
 
 #: The recorded figures summarised per method and budget.
 METRICS = ("test_accuracy", "old_task_accuracy", "forgetting", "trainable_params")
+
+#: Every figure :func:`read_results` can return (it leaves out those whose runs are missing).
+FIGURES = (
+    "gain_small_pts",
+    "gain_large_pts",
+    *(
+        f"{m}_vs_scratch_{end}_pts"
+        for m in ("linear_probe", "full_small_lr", "full_large_lr")
+        for end in ("min", "max")
+    ),
+    "probe_min_pct",
+    "probe_max_pct",
+    "lowest_new_pct",
+    "lowest_scratch_pct",
+    "worst_old_pct",
+    "max_forgetting_pts",
+    "small_lr_few_pct",
+    "large_lr_few_pct",
+    *(f"old_mean_{m}_pct" for m in ("partial", "full_small_lr", "full_large_lr", "lora")),
+)
 
 
 def _colour(method: str) -> str:
@@ -54,6 +76,18 @@ def _orders(summary):
     methods = [m for m in METHODS if m in set(summary["method"])]
     budgets = [b for b in BUDGETS if b in set(summary["budget"])]
     return methods, budgets
+
+
+def percent_tables(summary):
+    """The mean accuracy on the new task and on the old task after fine-tuning, in
+    percent: two tables of every method of :data:`METHODS` (rows) by the summary's
+    budgets (columns, smallest first). A method or budget no run recorded is NaN."""
+    _, budgets = _orders(summary)
+    tables = []
+    for metric in ("test_accuracy_mean", "old_task_accuracy_mean"):
+        table = summary.pivot(index="method", columns="budget", values=metric)
+        tables.append(100 * table.reindex(index=list(METHODS), columns=budgets).astype(float))
+    return tuple(tables)
 
 
 def _mean_std(mean, std) -> str:
