@@ -204,8 +204,12 @@ def claim_sentences(markdown: str, glue_data: dict | None = None) -> dict[str, s
     sentences = {}
     for match in re.finditer(r"\{claim\}`([^`]+)`", markdown):
         head = markdown[: match.start()]
-        starts = [m.end() for m in _SENTENCE_START.finditer(head) if m.end() < len(head)]
-        text = head[starts[-1] if starts else 0 :]
+        starts = [0] + [m.end() for m in _SENTENCE_START.finditer(head) if m.end() < len(head)]
+        # a full stop inside brackets does not end the sentence: start before the bracket
+        start = next(
+            (at for at in reversed(starts) if head[at:].count("(") >= head[at:].count(")")), 0
+        )
+        text = head[start:]
         text = _ROLE.sub(lambda m: "" if m[1] == "claim" else _pasted(m[1], m[2], glue_data), text)
         text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text)  # links: their text
         for tex, symbol in _TEX.items():  # inline math, as plain text

@@ -156,3 +156,12 @@ def test_the_claims_page_lists_each_claim_with_its_sentence_link_and_mark(tmp_pa
 def test_a_claim_on_a_measurement_switched_off_is_not_checked():
     claim = claims.check("crop_saves_time", False, chapter="12", quick=False, measured=False)
     assert (claim.status, claim.mark) == ("unchecked", "○")
+
+
+def test_a_full_stop_inside_brackets_does_not_cut_a_claims_sentence():
+    markdown = (
+        "Start. BatchNorm adds 32 per layer (the mean and variance. are not trained) {claim}`k`."
+    )
+    assert claims.claim_sentences(markdown) == {
+        "k": "BatchNorm adds 32 per layer (the mean and variance. are not trained)"
+    }
