@@ -17,6 +17,7 @@ __all__ = [
     "FIGURES",
     "METRICS",
     "comparison_table",
+    "has_every_budget",
     "percent_tables",
     "plot_budget_curves",
     "plot_learning_curves",
@@ -88,6 +89,13 @@ def percent_tables(summary):
         table = summary.pivot(index="method", columns="budget", values=metric)
         tables.append(100 * table.reindex(index=list(METHODS), columns=budgets).astype(float))
     return tuple(tables)
+
+
+def has_every_budget(table, *methods) -> bool:
+    """Whether a :func:`percent_tables` table has a figure for every budget of each of
+    ``methods`` (chapter 08): ``METHOD`` may leave methods out, and a claim about them
+    is then not measured."""
+    return bool(table.loc[list(methods)].notna().all().all())
 
 
 def _mean_std(mean, std) -> str:
