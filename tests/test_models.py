@@ -74,6 +74,7 @@ def test_every_activation_builds_in_both(activation):
         dict(batchnorm=True),
         dict(activation="leaky_relu"),
         dict(convs=(8, 8, 16), padding="same", pool_after=(1, 2)),
+        dict(activation="gelu"),  # act-then-pool in PyTorch too
     ],
 )
 def test_ported_keras_weights_give_the_same_logits(changes):
@@ -94,6 +95,63 @@ def assert_port_gives_same_logits(k_net, t_net, seed=0):
     with torch.no_grad():
         t_logits = t_net(torch.from_numpy(x)[:, None]).numpy()
     np.testing.assert_allclose(t_logits, k_logits, atol=1e-4)
+
+
+def act_then_pool(net):
+    """The same modules (so the same weights) with every ``pool<i>, act<i>`` pair
+    put back in Keras' order ``act<i>, pool<i>``."""
+    from collections import OrderedDict
+
+    from torch import nn
+
+    layers, ordered = list(net.named_children()), []
+    for name, module in layers:
+        if name.startswith("act") and ordered and ordered[-1][0] == f"pool{name[3:]}":
+            ordered.insert(len(ordered) - 1, (name, module))
+        else:
+            ordered.append((name, module))
+    return nn.Sequential(OrderedDict(ordered))
+
+
+@pytest.mark.parametrize("batchnorm", [False, True])
+@pytest.mark.parametrize("activation", models.POOL_COMMUTES)
+def test_pool_first_computes_the_same_function(activation, batchnorm):
+    torch = pytest.importorskip("torch")
+    torch.manual_seed(0)
+    net = models.torch_model("article003", activation=activation, batchnorm=batchnorm)
+    names = [name for name, _ in net.named_children()]
+    assert names[: 4 if batchnorm else 3] == (
+        ["conv1", "bn1", "pool1", "act1"] if batchnorm else ["conv1", "pool1", "act1"]
+    )
+    assert names.index("act3") == names.index("conv3") + (2 if batchnorm else 1)  # no pool
+    keras_order = act_then_pool(net)
+    assert [n for n, _ in keras_order.named_children()][1:3] == (
+        ["bn1", "act1"] if batchnorm else ["act1", "pool1"]
+    )
+    x = 3 * torch.randn(16, 1, 28, 28)  # large enough to saturate tanh and sigmoid
+    net.train()  # batchnorm with batch statistics, dropout off (article003 has none)
+    out, expected = net(x), keras_order(x)
+    torch.testing.assert_close(out, expected, rtol=1e-6, atol=1e-6)
+    if activation in ("relu", "leaky_relu", "linear"):
+        assert torch.equal(out, expected)  # max commutes exactly with these
+    weights = [p for p in net.parameters() if p.ndim > 1]
+    grads = torch.autograd.grad(out.square().sum(), weights)
+    expected_grads = torch.autograd.grad(expected.square().sum(), weights)
+    for grad, expected_grad in zip(grads, expected_grads):
+        torch.testing.assert_close(grad, expected_grad, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("activation", ["gelu", "silu"])
+def test_non_monotone_activations_come_before_the_pool(activation):
+    torch = pytest.importorskip("torch")
+    assert activation not in models.POOL_COMMUTES
+    net = models.torch_model("article000", activation=activation)
+    names = [name for name, _ in net.named_children()]
+    assert names[:6] == ["conv1", "act1", "pool1", "conv2", "act2", "pool2"]
+    # the order matters for them: both dip below zero for negative inputs
+    z = torch.tensor([[[[-0.5, -3.0], [-4.0, -6.0]]]])
+    act, pool = net.act1, net.pool1
+    assert not torch.allclose(pool(act(z)), act(pool(z)))
 
 
 def test_bad_specs_are_rejected():
@@ -272,13 +330,13 @@ def test_residual_is_off_by_default_and_plain_layer_names_are_unchanged():
     assert models.MODELS["article000"].residual is False
     assert models.MODELS["article000"].skip_layers() == ()
     names = [name for name, _ in models.torch_model("article000").named_children()]
-    assert names == [
+    assert names == [  # ReLU after the pool: see test_pool_first_computes_the_same_function
         "conv1",
-        "act1",
         "pool1",
+        "act1",
         "conv2",
-        "act2",
         "pool2",
+        "act2",
         "flatten",
         "dense1",
         "dense_act1",
@@ -313,9 +371,9 @@ def test_residual_models_have_the_plain_parameter_count(batchnorm):
     net = models.torch_model(spec)
     assert sum(p.numel() for p in net.parameters()) == expected
     assert [n for n, _ in net.named_children()][:6] == (
-        ["conv1", "bn1", "act1", "pool1", "block2", "block3"]
+        ["conv1", "bn1", "pool1", "act1", "block2", "block3"]
         if batchnorm
-        else ["conv1", "act1", "pool1", "block2", "block3", "pool3"]
+        else ["conv1", "pool1", "act1", "block2", "block3", "pool3"]
     )
     assert net(torch.zeros(2, 1, 28, 28)).shape == (2, 10)
     k_net = models.keras_model(spec)  # count_params() would add BN's moving statistics
