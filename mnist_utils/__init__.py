@@ -54,7 +54,8 @@ One chapter's subject each:
 - :mod:`mnist_utils.depth`   -- the depth study's networks (ch. 10); :mod:`~mnist_utils.depth_study`
   its tables and figures
 - :mod:`mnist_utils.regularization` -- the regularisation study's methods and tables (ch. 11)
-- :mod:`mnist_utils.speed`   -- the race to 99%, the peers' recipes, the ablation (ch. 12)
+- :mod:`mnist_utils.speed`   -- the race to 99%, its tables and goal, the ablation (ch. 12);
+  :mod:`~mnist_utils.peer_recipes` the public recipes it races against
 - :mod:`mnist_utils.best_model` -- the best recipe's members and combinations (ch. 12)
 - :mod:`mnist_utils.draw`    -- draw a digit with the mouse, live probabilities (ch. 12)
 

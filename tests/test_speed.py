@@ -1,5 +1,6 @@
-"""mnist_utils.speed: chapter 12's race to 99% -- the book's recipe, the peers' recipes,
-the race and its table."""
+"""mnist_utils.speed: chapter 12's race to 99% -- the book's recipe, the race with its
+order, tables, figures and goal, and the ablation (the peers' recipes themselves are
+tested in test_peer_recipes.py)."""
 
 from __future__ import annotations
 
@@ -49,11 +50,6 @@ def test_fast_net_rejects_bad_shapes(kwargs, message):
         speed.fast_net(**kwargs)
 
 
-def test_peer_networks_have_their_published_sizes():
-    assert sum(p.numel() for p in speed.pytorch_examples_net().parameters()) == 1_199_882
-    assert speed.keras_io_net().count_params() == 34_826
-
-
 def test_book_recipe_is_reproducible_and_reports_its_race(small):
     runs = [
         speed.book_recipe(
@@ -91,61 +87,14 @@ def test_book_recipe_rejects_bad_settings_before_training(small, kwargs, message
         speed.book_recipe(small.x_fit, small.y_fit, small.x_test, small.y_test, **kwargs)
 
 
-@pytest.mark.parametrize(
-    "kwargs, message",
-    [
-        ({"train_limit": 0}, "train_limit must be None"),
-        ({"test_limit": 2.5}, "test_limit must be None"),
-        ({"max_epochs": True}, "whole number >= 1"),
-    ],
-)
-def test_pytorch_examples_recipe_rejects_bad_settings(kwargs, message):
-    with pytest.raises(ValueError, match=message):
-        speed.pytorch_examples_recipe(**kwargs)
-
-
-def test_pytorch_examples_recipe_stops_at_its_target():
-    result = speed.pytorch_examples_recipe(
-        train_limit=640, test_limit=200, target=0.01, max_epochs=3, device="cpu", verbose=False
-    )
-    assert result.reached and result.epochs == 1 and len(result.history) == 1
-    assert result.train_images == 640
-
-
-def test_keras_io_recipe_stops_at_its_target(small):
-    result = speed.keras_io_recipe(
-        small.x_fit[:600],
-        small.y_fit[:600],
-        small.x_test,
-        small.y_test,
-        target=0.01,
-        max_epochs=3,
-        verbose=False,
-    )
-    assert result.reached and result.epochs == 1
-    assert result.train_images == 540  # validation_split=0.1 keeps the last 60
-    never = speed.keras_io_recipe(
-        small.x_fit[:600],
-        small.y_fit[:600],
-        small.x_test,
-        small.y_test,
-        target=1.0,
-        max_epochs=2,
-        verbose=False,
-    )
-    assert not never.reached and never.epochs == 2
-    assert never.params == 34_826 and never.seed == 0
-    assert [h[0] for h in never.history] == [1, 2]
-
-
-def test_race_runs_the_book_per_seed_then_the_peers_and_tabulates_them(small):
+def test_race_interleaves_the_book_and_tuomaso_then_runs_the_other_peers(small):
     results = speed.race(
         small.x_fit,
         small.y_fit,
         small.x_test,
         small.y_test,
         seeds=(4, 5),
-        peers=("keras_io",),
+        peers=("keras_io", "tuomaso"),
         lr=0.05,
         device="cpu",
         peer_train=600,
@@ -154,21 +103,79 @@ def test_race_runs_the_book_per_seed_then_the_peers_and_tabulates_them(small):
     )
     assert [(r.recipe, r.seed) for r in results] == [
         ("book (fast_net)", 4),
+        ("tuomaso/train_mnist_fast", 4),
+        ("tuomaso/train_mnist_fast", 5),
         ("book (fast_net)", 5),
         ("keras.io", 4),
     ]
-    assert [speed.is_book(r) for r in results] == [True, True, False]
-    assert results[2].train_images == 540  # keras.io's validation_split keeps 90%
+    assert [speed.is_book(r) for r in results] == [True, False, False, True, False]
+    assert [r.train_images for r in results] == [2_000, 600, 600, 2_000, 540]
     again = speed.book_recipe(
         small.x_fit, small.y_fit, small.x_test, small.y_test, seed=5, lr=0.05, device="cpu"
     )
-    assert again.accuracy == results[1].accuracy  # the race adds nothing to a run
+    assert again.accuracy == results[3].accuracy  # the race adds nothing to a run
 
     table = speed.race_table(results)
-    assert list(table["parameters"]) == [29_178, 29_178, 34_826]
+    assert list(table["parameters"]) == [29_178, 215_194, 215_194, 29_178, 34_826]
     assert list(table["test accuracy"]) == [f"{100 * r.accuracy:.2f}%" for r in results]
-    median = float(np.median([r.seconds for r in results[:2]]))
+    median = float(np.median([results[0].seconds, results[3].seconds]))
     assert list(table["× book (median)"]) == [round(r.seconds / median, 1) for r in results]
+
+
+@pytest.fixture
+def recorded_calls(monkeypatch):
+    """Every recipe replaced by one that records (recipe, seed, training images)."""
+    from mnist_utils import peer_recipes
+
+    calls = []
+
+    def fake(recipe):
+        def run(*args, seed=None, target=0.99, **options):
+            images = len(args[0]) if args else options.get("train_limit")
+            calls.append((recipe, seed, images))
+            return speed.RaceResult(recipe, target, 1.0, 1, 0.99, True, images, seed=seed)
+
+        return run
+
+    monkeypatch.setattr(speed, "book_recipe", fake("book"))
+    for key in speed.PEER_RECIPES:
+        monkeypatch.setattr(peer_recipes, f"{key}_recipe", fake(key))
+    return calls
+
+
+def test_race_alternates_which_of_the_two_goes_first(recorded_calls):
+    x, y = np.zeros((50, 28, 28), np.uint8), np.zeros(50, np.int64)
+    race = speed.race(x, y, x[:10], y[:10], seeds=(0, 1, 2, 3), peer_train=20, verbose=False)
+    assert [(recipe, seed) for recipe, seed, _ in recorded_calls] == [
+        ("book", 0),
+        ("tuomaso", 0),
+        ("tuomaso", 1),
+        ("book", 1),
+        ("book", 2),
+        ("tuomaso", 2),
+        ("tuomaso", 3),
+        ("book", 3),
+        ("pytorch_examples", None),  # its script's own seed
+        ("keras_io", 0),
+    ]
+    # the book trains on what it is given, the peers on the first peer_train images
+    assert [images for _, _, images in recorded_calls] == [50, 20, 20, 50, 50, 20, 20, 50, 20, 20]
+    assert len(race) == 10
+    # the order follows each seed's parity, not its place in the list
+    recorded_calls.clear()
+    speed.race(x, y, x, y, seeds=(7, 8), peers=("tuomaso",), peer_train=20, verbose=False)
+    assert [(recipe, seed) for recipe, seed, _ in recorded_calls] == [
+        ("tuomaso", 7),
+        ("book", 7),
+        ("book", 8),
+        ("tuomaso", 8),
+    ]
+
+
+def test_race_without_tuomaso_runs_the_book_alone_per_seed(recorded_calls):
+    x, y = np.zeros((50, 28, 28), np.uint8), np.zeros(50, np.int64)
+    speed.race(x, y, x, y, seeds=(0, 1), peers=(), verbose=False)
+    assert recorded_calls == [("book", 0, 50), ("book", 1, 50)]
 
 
 @pytest.mark.parametrize(
@@ -177,7 +184,7 @@ def test_race_runs_the_book_per_seed_then_the_peers_and_tabulates_them(small):
         (
             {"peers": ("pytorch",)},
             r"unknown peer recipe\(s\) \['pytorch'\]: choose from "
-            "pytorch_examples, keras_io",
+            "tuomaso, pytorch_examples, keras_io",
         ),
         ({"seeds": ()}, "at least one seed"),
         ({"target": 99}, "target is a test accuracy"),
@@ -185,19 +192,17 @@ def test_race_runs_the_book_per_seed_then_the_peers_and_tabulates_them(small):
         ({"peer_max_epochs": 0}, "whole number >= 1"),
     ],
 )
-def test_race_rejects_bad_options_before_training(kwargs, message, monkeypatch):
-    def no_training(*args, **kwargs):
-        raise AssertionError("the race started before checking its options")
-
-    monkeypatch.setattr(speed, "book_recipe", no_training)
+def test_race_rejects_bad_options_before_training(kwargs, message, recorded_calls):
     with pytest.raises(ValueError, match=message):
         speed.race(None, None, None, None, **kwargs)
+    assert recorded_calls == []
 
 
-def test_race_table_needs_a_run_of_the_book():
+def test_race_tables_need_a_run_of_the_book():
     peer = speed.RaceResult("keras.io", 0.99, 10.0, 1, 0.99, True, 540)
-    with pytest.raises(ValueError, match="at least one run of the book's recipe"):
-        speed.race_table([peer])
+    for tabulate in (speed.race_table, speed.race_summary, speed.race_figures):
+        with pytest.raises(ValueError, match="at least one run of the book's recipe"):
+            tabulate([peer])
 
 
 class FakeRun:
@@ -210,44 +215,32 @@ class FakeRun:
         self.records.append(fields)
 
 
+def one_run(recipe, seconds, accuracy, seed, *, images=55_000, params=29_178):
+    return speed.RaceResult(
+        recipe,
+        0.99,
+        seconds,
+        1,
+        accuracy,
+        accuracy >= 0.99,
+        images,
+        [(1, seconds, accuracy)],
+        params=params,
+        seed=seed,
+    )
+
+
 def synthetic_race():
+    """A race of three seeds in the order race() runs it, with hand-made figures."""
+    book, tuomaso = "book (fast_net)", "tuomaso/train_mnist_fast"
+    tuomaso_run = {"images": 60_000, "params": 215_194}
     return [
-        speed.RaceResult(
-            "book (fast_net)",
-            0.99,
-            10.0,
-            1,
-            0.991,
-            True,
-            55_000,
-            [(1, 10.0, 0.991)],
-            params=29_178,
-            seed=0,
-        ),
-        speed.RaceResult(
-            "book (fast_net)",
-            0.99,
-            14.0,
-            1,
-            0.989,
-            False,
-            55_000,
-            [(1, 14.0, 0.989)],
-            params=29_178,
-            seed=1,
-        ),
-        speed.RaceResult(
-            "book (fast_net)",
-            0.99,
-            12.0,
-            1,
-            0.993,
-            True,
-            55_000,
-            [(1, 12.0, 0.993)],
-            params=29_178,
-            seed=2,
-        ),
+        one_run(book, 10.0, 0.991, 0),
+        one_run(tuomaso, 30.0, 0.9902, 0, **tuomaso_run),
+        one_run(tuomaso, 20.0, 0.9895, 1, **tuomaso_run),
+        one_run(book, 14.0, 0.989, 1),
+        one_run(book, 12.0, 0.993, 2),
+        one_run(tuomaso, 25.0, 0.9910, 2, **tuomaso_run),
         speed.RaceResult(
             "keras.io",
             0.99,
@@ -263,27 +256,61 @@ def synthetic_race():
     ]
 
 
-def test_race_figures_quote_the_book_and_each_peer():
+def test_race_summary_counts_and_medians_per_recipe():
+    summary = speed.race_summary(synthetic_race())
+    assert list(summary.index) == ["book (fast_net)", "tuomaso/train_mnist_fast", "keras.io"]
+    assert list(summary["runs"]) == [3, 3, 1]
+    assert list(summary["median seconds"]) == [12.0, 25.0, 60.0]
+    assert list(summary["reached 99%"]) == ["2 of 3", "2 of 3", "1 of 1"]
+    assert summary["mean test accuracy (%)"].tolist() == pytest.approx([99.1, 99.0233, 99.05])
+    assert summary["× book (median)"].tolist() == pytest.approx([1.0, 25 / 12, 5.0])
+    # the book's row comes first even when tuomaso ran first (an odd first seed)
+    assert speed.race_summary(synthetic_race()[1:]).index[0] == "book (fast_net)"
+
+
+def test_race_figures_quote_the_book_tuomaso_and_each_other_peer():
     figures = speed.race_figures(synthetic_race())
     assert figures["fast_median_s"] == 12.0
     assert (figures["fast_min_s"], figures["fast_max_s"]) == (10.0, 14.0)
     assert figures["fast_us_per_image"] == pytest.approx(1e6 * 12.0 / 55_000)
     assert figures["fast_mean_acc_pct"] == pytest.approx(99.1)
     assert (figures["fast_reached"], figures["fast_runs"]) == (2, 3)
+    assert figures["tuomaso_median_s"] == 25.0
+    assert (figures["tuomaso_reached"], figures["tuomaso_runs"]) == (2, 3)
+    assert figures["tuomaso_mean_acc_pct"] == pytest.approx(99.0233)
+    assert figures["book_over_tuomaso"] == 12.0 / 25.0
     assert figures["keras_io_s"] == 60.0 and figures["keras_io_epochs"] == 3
     assert figures["keras_io_pct"] == pytest.approx(99.05)
     assert figures["keras_io_ratio"] == 5.0
     # a peer that did not run (PEERS) is NaN, so the prose still has its key
     assert all(np.isnan(figures[f"pytorch_examples_{k}"]) for k in ("s", "epochs", "pct", "ratio"))
-    with pytest.raises(ValueError, match="at least one run of the book's recipe"):
-        speed.race_figures(synthetic_race()[3:])
+    without = speed.race_figures([r for r in synthetic_race() if "tuomaso" not in r.recipe])
+    tuomaso_keys = ["median_s", "reached", "runs", "mean_acc_pct"]
+    assert all(np.isnan(without[f"tuomaso_{k}"]) for k in tuomaso_keys)
+    assert np.isnan(without["book_over_tuomaso"])
+
+
+def test_race_goal_holds_the_share_of_seeds_and_the_time_ratio():
+    assert (speed.RACE_GOAL.reached, speed.RACE_GOAL.runs) == (9, 10)
+    assert speed.RACE_GOAL.time_ratio == 0.5
+    with pytest.raises(AttributeError):
+        speed.RACE_GOAL.time_ratio = 1.0  # fixed before the runs
+    figures = speed.race_figures(synthetic_race())  # 2 of 3 reached, ratio 0.48
+    assert not speed.RACE_GOAL.met(figures)  # 2 of 3 is less than 9 of 10
+    assert speed.RaceGoal(reached=2, runs=3).met(figures)
+    assert not speed.RaceGoal(reached=2, runs=3, time_ratio=0.4).met(figures)
+    assert speed.RACE_GOAL.met({**figures, "fast_reached": 3})  # 3 of 3, and 0.48 <= 0.5
+    assert not speed.RACE_GOAL.met({**figures, "fast_reached": 3, "book_over_tuomaso": 0.51})
+    # without tuomaso's runs the ratio is NaN: the goal is not met
+    assert not speed.RACE_GOAL.met({**figures, "fast_reached": 3, "book_over_tuomaso": np.nan})
 
 
 def test_record_race_records_every_run_with_its_framework():
     run = FakeRun()
     speed.record_race(run, synthetic_race(), n_test=10_000)
-    assert [r["framework"] for r in run.records] == ["torch"] * 3 + ["keras"]
-    assert run.records[3] == {
+    assert [r["framework"] for r in run.records] == ["torch"] * 6 + ["keras"]
+    assert run.records[1]["model"] == "tuomaso/train_mnist_fast"
+    assert run.records[6] == {
         "model": "keras.io",
         "framework": "keras",
         "seed": 0,
@@ -296,19 +323,21 @@ def test_record_race_records_every_run_with_its_framework():
     }
 
 
-def test_plot_race_draws_every_evaluation():
+def test_plot_race_draws_every_evaluation_with_a_legend_entry_per_recipe():
     import matplotlib.pyplot as plt
 
     fig = speed.plot_race(synthetic_race(), 0.99)
     ax = fig.axes[0]
-    lines = [line for line in ax.get_lines() if line.get_label()[0] != "_"]
-    assert [line.get_label() for line in lines] == [
-        "book (fast_net), seed 0",
-        "book (fast_net), seed 1",
-        "book (fast_net), seed 2",
+    *runs, target_line = ax.get_lines()  # a line per run, then the target's
+    assert len(runs) == 7 and list(target_line.get_ydata()) == [99.0, 99.0]
+    assert [text.get_text() for text in ax.get_legend().get_texts()] == [
+        "book (fast_net), 3 seeds",
+        "tuomaso/train_mnist_fast, 3 seeds",
         "keras.io",
     ]
-    assert list(lines[3].get_xdata()) == [20.0, 40.0, 60.0]
+    colours = [line.get_color() for line in runs]
+    assert colours[0] == colours[3] == colours[4] != colours[1] == colours[2] == colours[5]
+    assert list(runs[6].get_xdata()) == [20.0, 40.0, 60.0]
     assert ax.get_xscale() == "log"
     plt.close(fig)
 
