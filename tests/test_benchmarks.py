@@ -21,7 +21,7 @@ def load(name):
     "argv, message",
     [
         (["--target", "99"], "--target is a test accuracy"),
-        (["--book-runs", "0"], "--book-runs must be at least 1"),
+        (["--seeds", "0"], "--seeds must be at least 1"),
         (["--threads", "0"], "--threads must be at least 1"),
     ],
 )
@@ -30,6 +30,27 @@ def test_time_to_99_rejects_bad_options(argv, message, capsys):
         load("time_to_99").parse_args(argv)
     assert stop.value.code == 2
     assert message in capsys.readouterr().err
+
+
+def test_time_to_99_races_every_peer_unless_skipped():
+    bench = load("time_to_99")
+    assert bench.parse_args([]).peers == ["tuomaso", "pytorch_examples", "keras_io"]
+    assert bench.parse_args([]).seeds == 10
+    skipped = bench.parse_args(["--skip-keras", "--skip-tuomaso"])
+    assert skipped.peers == ["pytorch_examples"]
+
+
+def test_time_to_99_verdict_gives_the_ratio_and_whether_the_goal_was_met():
+    verdict = load("time_to_99").verdict
+    figures = {"fast_reached": 9, "fast_runs": 10, "book_over_tuomaso": 0.42}
+    assert verdict(figures).splitlines()[1:] == [
+        "measured: 9 of 10 seed(s) reached the target; "
+        "the book's median time is 0.42 times tuomaso's",
+        "goal met: yes",
+    ]
+    assert verdict({**figures, "fast_reached": 8}).endswith("goal met: NO")
+    alone = verdict({**figures, "book_over_tuomaso": float("nan")})
+    assert "no time ratio" in alone and alone.endswith("goal met: NO")
 
 
 def test_epoch_throughput_rejects_a_bad_limit(capsys):
