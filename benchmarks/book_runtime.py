@@ -10,6 +10,9 @@ Two sources of figures:
   in a fresh kernel as the build does, and time it. Quick mode takes minutes; full
   mode takes hours on a 2-core CPU (the figures of the caches are the same thing).
 
+The header names this machine's processor (``mnist_utils.runtime.cpu_model``): the times
+of a cache are comparable with it only if that build ran on the same machine.
+
     .venv/bin/python benchmarks/book_runtime.py                    # from the caches
     .venv/bin/python benchmarks/book_runtime.py --execute quick    # time quick mode now
 """
@@ -127,7 +130,10 @@ def main(argv=None) -> int:
         print(f"Executing every chapter in {args.execute} mode now...\n", flush=True)
         columns[f"{args.execute} (now)"] = execute(args.execute, args.timeout)
         print()
-    print(f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}\n")
+    from mnist_utils.runtime import cpu_model
+
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(f"CPU: {cpu_model()}, {os.cpu_count()} CPUs, load average {load:.1f}\n")
     report(columns)
     print("\nThe build caches are in _build/ (full: make book; quick: make test or make site).")
     if args.execute and None in columns[f"{args.execute} (now)"].values():

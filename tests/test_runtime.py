@@ -179,3 +179,54 @@ def test_model_path_keeps_quick_runs_apart():
     for bad in ("model", "sub/model.pt"):
         with pytest.raises(ValueError, match="give a file name with an extension"):
             ChapterRun(seed=0, quick=False).model_path(bad)
+
+
+class _CpuInfo:
+    """Stands in for ``Path("/proc/cpuinfo")``: its text, or OSError when None."""
+
+    def __init__(self, text):
+        self.text = text
+
+    def read_text(self):
+        if self.text is None:
+            raise OSError("no /proc here")
+        return self.text
+
+
+@pytest.mark.parametrize(
+    "cpuinfo, processor, machine, expected",
+    [
+        (
+            "processor\t: 0\nvendor_id\t: GenuineIntel\n"
+            "model name\t: Intel(R) Xeon(R) CPU @ 2.20GHz\nprocessor\t: 1\n"
+            "model name\t: Intel(R) Xeon(R) CPU @ 2.20GHz\n",
+            "",
+            "x86_64",
+            "Intel(R) Xeon(R) CPU @ 2.20GHz",
+        ),
+        ("processor\t: 0\nBogoMIPS\t: 50.00\n", "arm", "aarch64", "arm"),  # no model name
+        (None, "", "arm64", "arm64"),  # no /proc/cpuinfo, empty platform.processor()
+        (None, "", "", "unknown"),
+    ],
+)
+def test_cpu_model_reads_the_model_name_else_falls_back(
+    monkeypatch, cpuinfo, processor, machine, expected
+):
+    monkeypatch.setattr(runtime, "Path", lambda path: _CpuInfo(cpuinfo))
+    monkeypatch.setattr(runtime.platform, "processor", lambda: processor)
+    monkeypatch.setattr(runtime.platform, "machine", lambda: machine)
+    assert runtime.cpu_model() == expected
+
+
+def test_cpu_model_on_this_machine():
+    from pathlib import Path
+
+    try:
+        lines = Path("/proc/cpuinfo").read_text().splitlines()
+    except OSError:
+        lines = []
+    names = [line.split(":", 1)[1].strip() for line in lines if line.startswith("model name")]
+    if names:
+        assert runtime.cpu_model() == names[0]
+    else:
+        assert runtime.cpu_model()
