@@ -1,4 +1,5 @@
-"""The page "Claims": every checked claim of the book, with its sentence and mark.
+"""The page "Claims": every checked claim of the book, with its sentence and mark, and
+every goal the chapters set before their runs, with its sentence and status.
 
 Reads a build's executed chapters (``_build/jupyter_execute``): the claims and glued
 numbers from each chapter's ``*.glue.json``, the sentences from the chapter's markdown
@@ -12,10 +13,10 @@ import json
 import os
 from pathlib import Path
 
-from .claims import MARKS, claim_sentences, claims_in_glue
+from .claims import CLAIM, GOAL, MARKS, Claim, claim_sentences, claims_in_glue
 from .runtime import project_root, resolve_quick
 
-__all__ = ["build_folder", "claims_table"]
+__all__ = ["build_folder", "claims_table", "goals_table"]
 
 
 def build_folder(quick: bool | None = None) -> Path:
@@ -35,14 +36,13 @@ def _chapter_markdown(notebook: Path) -> tuple[str, str]:
     return title, "\n\n".join(markdown)
 
 
-def claims_table(build: Path | None = None, chapters: Path | None = None) -> str:
-    """An HTML table of every claim in the build, chapter by chapter: the chapter, the
-    sentence (linked to its mark on the chapter's page) and the mark; a first line
-    counts the marks."""
+def _rows(kind: str, build: Path | None, chapters: Path | None) -> list[tuple[Claim, str]]:
+    """The claims (or goals) of the build in page order, each with its table row: the
+    chapter, the sentence linked to its mark on the chapter's page, and the mark."""
     build = build or build_folder()
     chapters = chapters or project_root() / "chapters"
     executed = build / "jupyter_execute" / "chapters"
-    rows, counts = [], dict.fromkeys(MARKS, 0)
+    rows = []
     for notebook in sorted(chapters.glob("[0-9][0-9]_*.ipynb")):
         glue_file = executed / f"{notebook.stem}.glue.json"
         if not glue_file.is_file():
@@ -51,15 +51,37 @@ def claims_table(build: Path | None = None, chapters: Path | None = None) -> str
         glue_data = json.loads(glue_file.read_text())
         sentences = claim_sentences(markdown, glue_data)
         for claim in claims_in_glue(glue_data):
-            counts[claim.status] += 1
-            href = f"../chapters/{notebook.stem}.html#claim-{claim.key}"
+            if claim.kind != kind:
+                continue
+            href = f"../chapters/{notebook.stem}.html#{kind}-{claim.key}"
             sentence = html.escape(sentences.get(claim.key, claim.key))
-            rows.append(
+            row = (
                 f'<tr><td title="{html.escape(title)}">{int(notebook.stem[:2])}</td>'
                 f'<td><a href="{href}">{sentence}</a></td>'
-                f'<td><span class="claim claim-{claim.status}">{html.escape(claim.mark)}'
+                f'<td><span class="{" ".join(claim.css_classes)}">{html.escape(claim.mark)}'
                 "</span></td></tr>"
             )
+            rows.append((claim, row))
+    return rows
+
+
+def claims_table(build: Path | None = None, chapters: Path | None = None) -> str:
+    """An HTML table of every claim in the build, chapter by chapter: the chapter, the
+    sentence (linked to its mark on the chapter's page) and the mark; a first line
+    counts the marks. Goals are not in it (see :func:`goals_table`)."""
+    rows = _rows(CLAIM, build, chapters)
+    counts = dict.fromkeys(MARKS, 0)
+    for claim, _ in rows:
+        counts[claim.status] += 1
     tally = " · ".join(f"{MARKS[status]} {n}" for status, n in counts.items())
     head = "<tr><th>ch.</th><th></th><th></th></tr>"
-    return f"<p>{tally}</p><table class='claims'>{head}{''.join(rows)}</table>"
+    return f"<p>{tally}</p><table class='claims'>{head}{''.join(r for _, r in rows)}</table>"
+
+
+def goals_table(build: Path | None = None, chapters: Path | None = None) -> str:
+    """An HTML table of every goal in the build, chapter by chapter: the chapter, the
+    sentence stating the goal (linked to its badge on the chapter's page) and its status
+    (met, not met with the measured values, or not checked)."""
+    rows = "".join(row for _, row in _rows(GOAL, build, chapters))
+    head = "<tr><th>ch.</th><th></th><th></th></tr>"
+    return f"<table class='claims goals'>{head}{rows}</table>"

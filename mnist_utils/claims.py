@@ -15,9 +15,17 @@ them ○, not checked, and fails nothing (``always=True`` checks a claim in quic
 for findings that hold at any size). A claim about a measurement that a parameter
 switched off (``measured=False``) is ○ too.
 
+A *goal* is a target fixed before the run ("99% on at least 9 of 10 seeds"), stated
+with ``run.goal("key", met, **values)`` and marked ``{goal}`key```. It is checked the
+same way, but a goal not met is a result, not a false sentence: its badge reads "goal
+met ✓", "goal not met" with the measured values, or "goal not checked ○", and it never
+fails a build. A claim and a goal share the same keys, glue and statuses; the field
+``kind`` tells them apart.
+
 The claim travels in the notebook's glue data (a JSON mime type of its own), so the
-build can list every claim of the book with its status (``tools/build_site.py``; the
-page "Claims") and the release build, ``--strict-claims``, fails on any that failed.
+build can list every claim and goal of the book with its status
+(``tools/build_site.py``; the page "Claims") and the release build, ``--strict-claims``,
+fails on any claim that failed.
 """
 
 from __future__ import annotations
@@ -34,17 +42,23 @@ __all__ = [
     "CLAIM_MIME",
     "Claim",
     "check",
+    "check_goal",
     "claim_sentences",
     "claims_in_build",
     "claims_in_glue",
     "failed",
     "format_value",
+    "goals",
     "report",
 ]
 
 CLAIM_MIME = "application/vnd.convolutional-mnist.claim+json"
 HELD, FAILED, UNCHECKED = "held", "failed", "unchecked"
 MARKS = {HELD: "✓", FAILED: "✗", UNCHECKED: "○"}
+CLAIM, GOAL = "claim", "goal"
+# a goal's badge: its CSS class (goal-met, ...) and its words, by status
+GOAL_CLASSES = {HELD: "met", FAILED: "unmet", UNCHECKED: "unchecked"}
+GOAL_WORDS = {HELD: "met", FAILED: "not met", UNCHECKED: "not checked"}
 _KEY = re.compile(r"[a-z][a-z0-9_]*")
 
 
@@ -83,21 +97,39 @@ def _plain(value):
 
 @dataclass
 class Claim:
-    """One checked finding: its key, its chapter, ``held``/``failed``/``unchecked``,
-    and the measured values it was checked on."""
+    """One checked finding or goal: its key, its chapter, ``held``/``failed``/``unchecked``,
+    the measured values it was checked on, and its kind (``"claim"`` or ``"goal"``)."""
 
     key: str
     chapter: str
     status: str
     values: dict = field(default_factory=dict)
+    kind: str = CLAIM
+
+    @property
+    def shown_values(self) -> str:
+        """The measured values as the marks show them: ``name value, name value``."""
+        return ", ".join(f"{name} {format_value(v)}" for name, v in self.values.items())
 
     @property
     def mark(self) -> str:
-        """✓, ○, or ✗ followed by the measured values."""
+        """A claim's ✓, ○, or ✗ followed by the measured values; a goal's badge text:
+        "goal met ✓", "goal not met: " and the measured values, or "goal not checked ○"."""
+        if self.kind == GOAL:
+            if self.status == FAILED:
+                return f"goal not met: {self.shown_values}" if self.values else "goal not met"
+            return f"goal {GOAL_WORDS[self.status]} {MARKS[self.status]}"
         if self.status != FAILED or not self.values:
             return MARKS[self.status]
-        shown = ", ".join(f"{name} {format_value(v)}" for name, v in self.values.items())
-        return f"{MARKS[FAILED]} {shown}"
+        return f"{MARKS[FAILED]} {self.shown_values}"
+
+    @property
+    def css_classes(self) -> list[str]:
+        """The mark's classes in ``claims.css``: ``claim claim-<status>`` for a claim,
+        ``goal goal-met``, ``goal goal-unmet`` or ``goal goal-unchecked`` for a goal."""
+        if self.kind == GOAL:
+            return [GOAL, f"goal-{GOAL_CLASSES[self.status]}"]
+        return [CLAIM, f"claim-{self.status}"]
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -123,21 +155,43 @@ def check(
     quick mode a claim is ``unchecked`` unless ``always`` is true; so is a claim whose
     measurement a parameter switched off (``measured=False``).
     """
+    return _checked(CLAIM, key, held, chapter, quick, always, measured, values)
+
+
+def check_goal(
+    key: str,
+    met,
+    *,
+    chapter: str,
+    quick: bool,
+    always: bool = False,
+    measured: bool = True,
+    **values,
+) -> Claim:
+    """The goal ``key`` of ``chapter``, met when ``met`` is true (chapter 12): a target
+    fixed before the run, with the same rules as :func:`check` (``met`` is a ``bool``;
+    ``values`` are shown when it is not met; not checked in quick mode unless ``always``,
+    nor when ``measured=False``). A goal not met is reported, never counted as a
+    failure (see :func:`failed`)."""
+    return _checked(GOAL, key, met, chapter, quick, always, measured, values)
+
+
+def _checked(kind, key, condition, chapter, quick, always, measured, values) -> Claim:
     if not isinstance(key, str) or not _KEY.fullmatch(key):
         raise ValueError(
-            f"a claim's key is lower-case letters, digits and underscores, starting with a "
+            f"a {kind}'s key is lower-case letters, digits and underscores, starting with a "
             f"letter (it becomes an anchor on the page), not {key!r}"
         )
-    if not isinstance(held, (bool, np.bool_)):
+    if not isinstance(condition, (bool, np.bool_)):
         raise TypeError(
-            f"claim {key!r}: the condition must be True or False (a comparison, all(...), "
-            f"any(...)), not {type(held).__name__} {held!r}"
+            f"{kind} {key!r}: the condition must be True or False (a comparison, all(...), "
+            f"any(...)), not {type(condition).__name__} {condition!r}"
         )
     if (quick and not always) or not measured:
         status = UNCHECKED
     else:
-        status = HELD if held else FAILED
-    return Claim(key=key, chapter=chapter, status=status, values=_plain(values))
+        status = HELD if condition else FAILED
+    return Claim(key=key, chapter=chapter, status=status, values=_plain(values), kind=kind)
 
 
 def claims_in_build(jupyter_execute: str | Path) -> list[Claim]:
@@ -156,23 +210,40 @@ def claims_in_glue(glue_data: dict) -> list[Claim]:
 
 
 def failed(claims: list[Claim]) -> list[Claim]:
-    return [c for c in claims if c.status == FAILED]
+    """The claims that failed; goals not met are not among them."""
+    return [c for c in claims if c.kind == CLAIM and c.status == FAILED]
+
+
+def goals(claims: list[Claim]) -> list[Claim]:
+    """The goals among a build's claims."""
+    return [c for c in claims if c.kind == GOAL]
 
 
 def report(claims: list[Claim]) -> str:
-    """A short account of a build's claims for the end of its log: how many held,
-    failed and were not checked, then every failed claim with its measured values."""
-    counts = {s: sum(c.status == s for c in claims) for s in (HELD, FAILED, UNCHECKED)}
+    """A short account of a build's claims and goals for the end of its log: how many
+    claims held, failed and were not checked, how many goals were met, not met and not
+    checked, then every failed claim and every goal not met with its measured values."""
+    found = [c for c in claims if c.kind == CLAIM]
+    counts = {s: sum(c.status == s for c in found) for s in (HELD, FAILED, UNCHECKED)}
+    targets = goals(claims)
+    reached = {s: sum(c.status == s for c in targets) for s in (HELD, FAILED, UNCHECKED)}
     lines = [
-        f"claims: {len(claims)} in all; {counts[HELD]} held, {counts[FAILED]} failed, "
-        f"{counts[UNCHECKED]} not checked (quick mode)"
+        f"claims: {len(found)} in all; {counts[HELD]} held, {counts[FAILED]} failed, "
+        f"{counts[UNCHECKED]} not checked (quick mode)",
+        f"goals: {len(targets)} in all; "
+        + ", ".join(f"{reached[s]} {GOAL_WORDS[s]}" for s in (HELD, FAILED, UNCHECKED)),
     ]
     lines += [f"  FAILED  chapter {c.chapter}  {c.key}: {c.mark}" for c in failed(claims)]
+    lines += [
+        f"  NOT MET  chapter {c.chapter}  {c.key}: {c.shown_values or 'goal not met'}"
+        for c in targets
+        if c.status == FAILED
+    ]
     return "\n".join(lines)
 
 
 _TEX = {r"\times": "×", r"\to": "→", r"\le": "≤", r"\ge": "≥", r"\cdot": "·", r"\,": " "}
-_ROLE = re.compile(r"\{(glue(?::\w+)?|claim)\}`([^`]*)`")
+_ROLE = re.compile(r"\{(glue(?::\w+)?|claim|goal)\}`([^`]*)`")
 # where a sentence starts: after a full stop, colon or semicolon and a space, a blank
 # line, a list item, or a heading
 _MARKER = r"(?:(?:[-*+]|\d+\.)\s+|#+\s+)"
@@ -197,12 +268,13 @@ def _pasted(role: str, target: str, glue_data: dict) -> str:
 
 
 def claim_sentences(markdown: str, glue_data: dict | None = None) -> dict[str, str]:
-    """Each ``{claim}`key``` in a page's markdown, mapped to the sentence it ends, with
-    the numbers glued into it filled in from ``glue_data`` (a build's ``*.glue.json``)
-    and the markup removed: the text the page "Claims" lists beside each mark."""
+    """Each ``{claim}`key``` and ``{goal}`key``` in a page's markdown, mapped to the
+    sentence it ends, with the numbers glued into it filled in from ``glue_data`` (a
+    build's ``*.glue.json``) and the markup removed: the text the page "Claims" lists
+    beside each mark."""
     glue_data = glue_data or {}
     sentences = {}
-    for match in re.finditer(r"\{claim\}`([^`]+)`", markdown):
+    for match in re.finditer(r"\{(?:claim|goal)\}`([^`]+)`", markdown):
         head = markdown[: match.start()]
         starts = [0] + [m.end() for m in _SENTENCE_START.finditer(head) if m.end() < len(head)]
         # a full stop inside brackets does not end the sentence: start before the bracket
@@ -210,7 +282,9 @@ def claim_sentences(markdown: str, glue_data: dict | None = None) -> dict[str, s
             (at for at in reversed(starts) if head[at:].count("(") >= head[at:].count(")")), 0
         )
         text = head[start:]
-        text = _ROLE.sub(lambda m: "" if m[1] == "claim" else _pasted(m[1], m[2], glue_data), text)
+        text = _ROLE.sub(
+            lambda m: "" if m[1] in (CLAIM, GOAL) else _pasted(m[1], m[2], glue_data), text
+        )
         text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text)  # links: their text
         for tex, symbol in _TEX.items():  # inline math, as plain text
             text = text.replace(tex, symbol)

@@ -274,6 +274,24 @@ class ChapterRun:
         )
         glue(key, result)
 
+    def goal(self, key: str, met, *, always: bool = False, measured: bool = True, **values) -> None:
+        """Set a goal fixed before the run beside what this run reached, and glue its badge
+        for ``{goal}`key``` (chapter 12): ``run.goal("race_goal", met, reached=9, runs=10)``.
+        The same rules as :meth:`claim`, but a goal not met is a result, shown as "goal not
+        met" with ``values``, and never fails the release build. Returns nothing."""
+        from .claims import check_goal
+
+        result = check_goal(
+            key,
+            met,
+            chapter=self.chapter,
+            quick=self.quick,
+            always=always,
+            measured=measured,
+            **values,
+        )
+        glue(key, result)
+
     @contextlib.contextmanager
     def timed(self, key: str):
         """Time the block and glue its minutes as ``key`` (chapter 05), so the warning
