@@ -1,7 +1,9 @@
-"""A built page shows its claims' marks, and the release build fails on a false one.
+"""A built page shows its claims' marks and its goals' badges, and the release build fails
+on a false claim but not on a goal not met.
 
 Builds a one-page fixture book (``tests/fixtures/claims_book``) with the book's own
-``tools/build_site.py``: once with a claim that holds, once with one that does not.
+``tools/build_site.py``: once with a claim that holds, once with one that does not; in
+both, one goal is met and one is not.
 """
 
 from __future__ import annotations
@@ -64,6 +66,17 @@ def test_a_claim_that_holds_passes_the_release_build_with_a_tick(true_book):
     assert "claims: 1 in all; 1 held, 0 failed" in result.stdout
 
 
+def test_a_goal_not_met_is_shown_and_listed_but_passes_the_release_build(true_book):
+    book, result = true_book
+    assert result.returncode == 0, "a goal not met alone must not fail --strict-claims"
+    html = page_html(book)
+    assert '<span class="goal goal-met" id="goal-total_small">goal met ✓</span>' in html
+    assert '<span class="goal goal-unmet" id="goal-total_ten">goal not met: total 4</span>' in html
+    assert "goals: 2 in all; 1 met, 1 not met, 0 not checked" in result.stdout
+    assert "NOT MET  chapter 99  total_ten: total 4" in result.stdout
+    assert "FAILED" not in result.stdout
+
+
 def test_a_false_claim_is_marked_on_the_page_and_listed_by_a_plain_build(false_book):
     book, result = false_book
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
@@ -80,10 +93,19 @@ def test_a_false_claim_fails_the_release_build(false_book):
     assert "--strict-claims: 1 claim(s) failed" in result.stderr
 
 
-def test_a_mark_without_its_claim_fails_a_strict_build(tmp_path):
+def test_a_mark_without_its_claim_or_with_the_wrong_role_fails_a_strict_build(tmp_path):
     book = fixture_book(tmp_path, total=4)
     page = book / "finding.md"
-    page.write_text(page.read_text() + "\nAnd a finding nobody checked {claim}`unchecked`.\n")
+    page.write_text(
+        page.read_text()
+        + "\nAnd a finding nobody checked {claim}`unchecked`, a goal nobody set"
+        + " {goal}`unset`, a goal marked as a claim {claim}`total_ten` and a claim"
+        + " marked as a goal {goal}`two_and_two`.\n"
+    )
     result = build(book)
+    log = result.stdout + result.stderr
     assert result.returncode != 0
-    assert "claim 'unchecked'" in result.stdout + result.stderr
+    assert "claim 'unchecked'" in log
+    assert "goal 'unset'" in log
+    assert "'total_ten' is a goal (run.goal), not a claim: mark it with {goal}`total_ten`" in log
+    assert "'two_and_two' is a claim (run.claim), not a goal" in log

@@ -2,7 +2,9 @@
 
 At the end the build lists the book's checked claims (see ``mnist_utils.claims``) and
 every one that failed; a failed claim is also marked ✗ on its page. ``--strict-claims``
-(the release build, ``make release``) fails when any claim failed.
+(the release build, ``make release``) fails when any claim failed. The chapters' goals
+are counted on a line of their own, with every goal not met; a goal not met is a
+result, shown on its page, and fails no build.
 
 Each mode has its own output folder and so its own execution cache: quick-mode outputs
 can never appear in the full site. The cache keys on notebook code only, so it is also
