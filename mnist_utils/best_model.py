@@ -1,6 +1,6 @@
-"""The best recipe of chapter 12: its members, and the combinations chosen on validation.
+"""The best recipe of chapter 13: its members, and the combinations chosen on validation.
 
-Chapter 12 trains one recipe (batchnorm, augmentation, AdamW under a one-cycle
+Chapter 13 trains one recipe (batchnorm, augmentation, AdamW under a one-cycle
 schedule, label smoothing) with several seeds:
 
 * :class:`Recipe` holds its settings and :func:`train_member` trains one member from
@@ -48,7 +48,7 @@ MEMBER_MODEL = "best (BN + augmentation)"
 
 @dataclass(frozen=True)
 class Recipe:
-    """The best recipe's settings (chapter 12): the network ``spec`` (a
+    """The best recipe's settings (chapter 13): the network ``spec`` (a
     :class:`mnist_utils.models.CNNSpec`), the epochs, AdamW's peak learning rate
     and weight decay under a one-cycle schedule that warms up for ``warmup`` of the
     steps, label smoothing, and the augmentation's largest rotation (degrees),
@@ -88,7 +88,7 @@ class Recipe:
 
 
 def train_member(recipe: Recipe, data, seed: int, *, device=None):
-    """One member of chapter 12's best recipe, trained from scratch with ``seed`` on
+    """One member of chapter 13's best recipe, trained from scratch with ``seed`` on
     ``data`` (a :class:`mnist_utils.studies.StudyData`); returns the model and its
     history (validation accuracy after every epoch)."""
     import torch
@@ -156,8 +156,8 @@ class Member:
 
 
 def train_members(run, recipe: Recipe, data, seeds, *, device=None) -> list[Member]:
-    """:func:`train_member` for each seed (chapter 12): each model is evaluated on
-    the test set after its last epoch, saved as ``runs/models/12_best_seed<seed>.pt``
+    """:func:`train_member` for each seed (chapter 13): each model is evaluated on
+    the test set after its last epoch, saved as ``runs/models/13_best_seed<seed>.pt``
     and recorded with ``run.record``; a line per member is printed."""
     import torch
 
@@ -173,7 +173,7 @@ def train_members(run, recipe: Recipe, data, seeds, *, device=None) -> list[Memb
         seconds = float(sum(history["seconds"]))
         logits = predict_logits(model, data.test_batches.images, device)
         test_accuracy = metrics.accuracy(data.test_batches.labels.numpy(), logits)
-        torch.save(model.state_dict(), run.model_path(f"12_best_seed{seed}.pt"))
+        torch.save(model.state_dict(), run.model_path(f"13_best_seed{seed}.pt"))
         members.append(Member(seed, model, history, test_accuracy, seconds))
         run.record(
             model=MEMBER_MODEL,
@@ -213,7 +213,7 @@ def member_table(members):
 
 
 def member_figures(members) -> dict:
-    """The members' figures for chapter 12's prose: final-epoch test accuracy in %
+    """The members' figures for chapter 13's prose: final-epoch test accuracy in %
     (mean, sample standard deviation (0 for one member), lowest, highest), mean
     validation accuracy in %, mean and longest training minutes, the number of
     members, and the mean's difference in points from article 000's claim."""
@@ -235,7 +235,7 @@ def member_figures(members) -> dict:
 
 
 def plot_member_curves(members):
-    """Validation accuracy after every epoch, a line per member (chapter 12)."""
+    """Validation accuracy after every epoch, a line per member (chapter 13)."""
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(7, 3.2))
@@ -270,7 +270,7 @@ class Combination:
 
 
 def combinations(models) -> dict[str, Combination]:
-    """Chapter 12's candidates, by name: the first model alone and with test-time
+    """Chapter 13's candidates, by name: the first model alone and with test-time
     augmentation (:data:`mnist_utils.ensembles.TTA_SHIFTS`), and with two or more
     models the ensemble of all of them, without and with it."""
     models = tuple(models)
@@ -307,7 +307,7 @@ def combination_table(val_accuracy: dict, test_probabilities: dict, y_test, choi
 
 
 def chosen_figures(chosen_probabilities, first_probabilities, y_test) -> dict:
-    """The chosen combination's figures for chapter 12's prose: its test accuracy
+    """The chosen combination's figures for chapter 13's prose: its test accuracy
     in %, errors and 95% interval (Wilson, in %), the test images it and the first
     model alone get right, the difference (positive: the combination gets more
     right) and the number of test images."""
@@ -337,7 +337,7 @@ def record_combination(
     n_train: int,
     n_test: int,
 ):
-    """Record the combination chosen on validation (chapter 12): its training time
+    """Record the combination chosen on validation (chapter 13): its training time
     is every member's, its parameters the members' together."""
     from .models import count_params
 

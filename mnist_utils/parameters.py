@@ -271,6 +271,8 @@ CHAPTERS = {
         "FAST_LR": Number(float, 1e-4, 2.0),
         "PEERS": Selection(_peers, allow_none=True),
         "ABLATION": Flag(),
+    },
+    "13": {
         "MEMBERS": Number(int, 1, 10),
         "BEST_EPOCHS": Number(int, 1, 100),
         "BEST_LR": Number(float, 1e-5, 1.0),

@@ -1,4 +1,4 @@
-"""mnist_utils.best_model: chapter 12's best recipe, its members and the combinations."""
+"""mnist_utils.best_model: chapter 13's best recipe, its members and the combinations."""
 
 from __future__ import annotations
 
@@ -84,7 +84,7 @@ def test_train_members_saves_records_and_evaluates_each_seed(data, tmp_path):
     recipe = best_model.Recipe(TINY, epochs=1, lr=1e-2)
     members = best_model.train_members(run, recipe, study_data, [0, 1], device="cpu")
     assert [m.seed for m in members] == [0, 1]
-    assert sorted(p.name for p in tmp_path.glob("*.pt")) == ["12_best_seed0.pt", "12_best_seed1.pt"]
+    assert sorted(p.name for p in tmp_path.glob("*.pt")) == ["13_best_seed0.pt", "13_best_seed1.pt"]
     for member, record in zip(members, run.records):
         logits = member.model(study_data.test_batches.images).detach().numpy()
         assert member.test_accuracy == np.mean(logits.argmax(1) == splits.y_test)

@@ -125,7 +125,8 @@ def test_results_page_lists_this_builds_models_with_working_links(site):
         "05_keras_baseline",
         "06_pytorch_reimplementation",
         "07_evaluation_and_inference",
-        "12_best_model_and_speed",
+        "12_race_to_99",
+        "13_best_model",
     ):
         href = f"../chapters/{chapter}.html"
         assert f'href="{href}"' in html, f"no row links to {chapter}"
@@ -138,7 +139,8 @@ def test_results_page_lists_this_builds_models_with_working_links(site):
     # the execution-time table lists every chapter of the build
     table = html[html.index("how-long-each-page-took-to-execute") :]
     assert "Run Time (s)" in table
-    assert "chapters/12_best_model_and_speed" in table
+    assert "chapters/12_race_to_99" in table
+    assert "chapters/13_best_model" in table
 
 
 def test_every_chapter_from_5_on_marks_its_findings_and_the_claims_page_lists_them(site):
