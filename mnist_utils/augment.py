@@ -1,5 +1,5 @@
 """Data augmentation on whole batches of tensors: small random rotations, shifts
-and zooms (chapter 11; the best model of chapter 12 reuses it).
+and zooms (chapter 11; the best model of chapter 13 reuses it).
 
 Each image of a batch gets its own random affine transform, but the whole batch
 is warped in one call of ``torch.nn.functional.affine_grid`` and ``grid_sample``

@@ -1,4 +1,4 @@
-"""Draw a digit with the mouse and watch a model's probabilities change (chapter 12).
+"""Draw a digit with the mouse and watch a model's probabilities change (chapter 13).
 
 :func:`draw_digit` shows a drawing board (an ``ipycanvas`` canvas) next to ten
 probability bars; every time the pen is lifted, the drawing goes through the same

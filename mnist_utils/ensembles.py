@@ -1,6 +1,6 @@
-"""Test-time augmentation and ensembles: averaging probabilities (chapter 12).
+"""Test-time augmentation and ensembles: averaging probabilities (chapter 13).
 
-Chapter 12 squeezes the last errors out of its best model in two ways, both of which
+Chapter 13 squeezes the last errors out of its best model in two ways, both of which
 average softmax probabilities instead of trusting a single forward pass:
 
 * :func:`tta_probabilities` (test-time augmentation) averages one PyTorch model's

@@ -144,7 +144,7 @@ def train_epoch(
     """One pass over ``batches``; returns mean loss and accuracy on them.
 
     ``scheduler``, if given, is stepped after every batch: the per-step schedules of
-    chapter 12 (``torch.optim.lr_scheduler.OneCycleLR``) need that."""
+    chapters 12 and 13 (``torch.optim.lr_scheduler.OneCycleLR``) need that."""
     model.train()
     total_loss, correct, seen = 0.0, 0, 0
     for images, labels in _progress(batches, progress, desc):
@@ -200,7 +200,7 @@ def fit(
     """Train for ``epochs`` and return the history: per-epoch ``loss``, ``accuracy``,
     ``val_loss``, ``val_accuracy`` and ``seconds`` (Keras' names, so the same plots
     serve both frameworks). ``scheduler.step()`` runs after every epoch, or after every
-    batch with ``scheduler_step="batch"`` (chapter 12's one-cycle schedule).
+    batch with ``scheduler_step="batch"`` (chapter 13's one-cycle schedule).
     ``val_batches=None`` skips the evaluation after each epoch (its entries are then
     NaN); early stopping needs it.
 

@@ -1,4 +1,4 @@
-"""mnist_utils.ensembles: test-time augmentation and ensembles (chapter 12)."""
+"""mnist_utils.ensembles: test-time augmentation and ensembles (chapter 13)."""
 
 from __future__ import annotations
 
