@@ -17,24 +17,42 @@ def small():
     return load_splits(5000, 0, fit=2000, test=500)
 
 
-def test_fast_net_shape_parameters_and_crop():
+def test_fast_net_shape_parameters_crop_and_pool_order():
     net = speed.fast_net().eval()
     assert sum(p.numel() for p in net.parameters()) == 29_178
-    assert "crop" not in dict(net.named_children())  # no do-nothing layer by default
+    names = list(dict(net.named_children()))
+    assert names[0] == "crop"  # the recipe's network crops to 24 x 24
+    # each max-pool comes before its ReLU (the same values, a quarter of the ReLUs)
+    assert names.index("pool2") == names.index("act2") - 1
     images = torch.randn(3, 1, 28, 28)
     assert net(images).shape == (3, 10)
-    # by default every pixel counts: changing the outer frame changes the output
+    # the two-pixel frame is cut away, so changing it changes nothing
     framed = images.clone()
     framed[..., :2, :] = 5.0
     framed[..., :, -2:] = -5.0
     with torch.no_grad():
-        assert not torch.allclose(net(framed), net(images))
-    # with crop=2 the two-pixel frame is cut away, so changing it changes nothing,
-    # and the network still ends on 64 x 3 x 3 with the same parameters
-    cropped = speed.fast_net(crop=2).eval()
-    assert sum(p.numel() for p in cropped.parameters()) == 29_178
+        torch.testing.assert_close(net(framed), net(images))
+    # with crop=0 every pixel counts, no do-nothing layer is printed, and the
+    # network still ends on 64 x 3 x 3 with the same parameters
+    full = speed.fast_net(crop=0).eval()
+    assert "crop" not in dict(full.named_children())
+    assert sum(p.numel() for p in full.parameters()) == 29_178
     with torch.no_grad():
-        torch.testing.assert_close(cropped(framed), cropped(images))
+        assert not torch.allclose(full(framed), full(images))
+
+
+def test_fast_net_pool_before_relu_computes_the_act_then_pool_values():
+    net = speed.fast_net().eval()
+    layers = list(net.named_children())
+    order = [name for name, _ in layers]
+    for i in (2, 3):  # put each ReLU back before its pool
+        a, p = order.index(f"act{i}"), order.index(f"pool{i}")
+        layers[a], layers[p] = layers[p], layers[a]
+        order = [name for name, _ in layers]
+    swapped = torch.nn.Sequential(*[layer for _, layer in layers])
+    images = torch.randn(4, 1, 28, 28)
+    with torch.no_grad():
+        assert torch.equal(net(images), swapped(images))
 
 
 @pytest.mark.parametrize(
@@ -58,9 +76,9 @@ def test_book_recipe_is_reproducible_and_reports_its_race(small):
             small.x_test,
             small.y_test,
             seed=3,
-            lr=0.05,
             epochs=2,
             device="cpu",
+            precision="float32",
         )
         for _ in range(2)
     ]
@@ -72,6 +90,29 @@ def test_book_recipe_is_reproducible_and_reports_its_race(small):
     assert first.history == [(2, first.seconds, first.accuracy)]
     assert "test" in first.summary() and "did not reach 99.0% in 2" in first.summary()
     assert first.params == 29_178 and first.seed == 3
+    assert first.precision == "float32"
+
+
+def test_book_recipe_trains_a_fraction_of_an_epoch_and_chooses_its_arithmetic(small):
+    half = speed.book_recipe(
+        small.x_fit, small.y_fit, small.x_test, small.y_test, epochs=0.5, device="cpu"
+    )
+    assert half.epochs == 0.5 and half.history[0][0] == 0.5
+    expected = "bfloat16" if speed.native_bfloat16("cpu") else "float32"
+    assert half.precision == expected
+    assert next(half.model.parameters()).dtype == torch.float32  # weights stay float32
+    sgd = speed.book_recipe(
+        small.x_fit,
+        small.y_fit,
+        small.x_test,
+        small.y_test,
+        optimizer="sgd",
+        lr=0.2,
+        label_smoothing=0.0,
+        precision="float32",
+        device="cpu",
+    )
+    assert sgd.precision == "float32" and 0 <= sgd.accuracy <= 1
 
 
 @pytest.mark.parametrize(
@@ -79,7 +120,11 @@ def test_book_recipe_is_reproducible_and_reports_its_race(small):
     [
         ({"target": 0}, "target is a test accuracy"),
         ({"target": 99}, "target is a test accuracy"),
-        ({"epochs": 0}, "whole number >= 1"),
+        ({"epochs": 0}, "number of passes over the images"),
+        ({"epochs": "1"}, "number of passes over the images"),
+        ({"optimizer": "rmsprop"}, "optimizer must be 'adam' or 'sgd'"),
+        ({"precision": "float16"}, "precision must be one of auto, bfloat16, float32"),
+        ({"label_smoothing": 1.0}, r"label_smoothing must be in \[0, 1\)"),
     ],
 )
 def test_book_recipe_rejects_bad_settings_before_training(small, kwargs, message):
@@ -346,7 +391,7 @@ def test_pooled_fast_net_pools_instead_of_striding():
     net = speed.pooled_fast_net().eval()
     layers = dict(net.named_children())
     assert layers["conv1"].stride == (1, 1)
-    assert list(layers).index("pool1") == list(layers).index("act1") + 1
+    assert list(layers).index("pool1") == list(layers).index("act1") - 1
     assert sum(p.numel() for p in net.parameters()) == 29_178
     assert net(torch.randn(2, 1, 28, 28)).shape == (2, 10)
     assert speed.fast_net().conv1.stride == (2, 2)  # the recipe itself is unchanged
