@@ -10,11 +10,13 @@ schedule, label smoothing) with several seeds:
 * :func:`combinations` lists what can be averaged (the first model, an ensemble of
   all, each with or without test-time augmentation, from :mod:`mnist_utils.ensembles`);
   the chapter chooses one on the validation split and :func:`combination_table`,
-  :func:`chosen_figures` and :func:`record_combination` report it on the test set.
+  :func:`chosen_figures` and :func:`record_combination` report it on the test set;
+* :data:`BEST_GOAL` is the chapter's goal for one model and for the combination.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,6 +27,8 @@ from .checks import is_whole_number
 
 __all__ = [
     "ARTICLE_000_CLAIM",
+    "BEST_GOAL",
+    "BestGoal",
     "Combination",
     "Member",
     "Recipe",
@@ -46,6 +50,43 @@ ARTICLE_000_CLAIM = 0.9941
 MEMBER_MODEL = "best (BN + augmentation)"
 
 
+def _at_least(value: float, goal: float) -> bool:
+    # a figure equal to the goal meets it, whatever the last bits of its arithmetic;
+    # NaN never does
+    return not math.isnan(value) and round(value, 9) >= round(goal, 9)
+
+
+@dataclass(frozen=True)
+class BestGoal:
+    """Chapter 13's goals, fixed before the runs.
+
+    One model: the mean over the members' seeds of the final-epoch test accuracy is
+    at least ``single``, and the longest member trained for at most ``minutes``
+    minutes. The combination chosen on the validation split (an ensemble and/or
+    test-time augmentation) reaches at least ``ensemble`` test accuracy. Accuracies
+    are fractions; a figure equal to the goal meets it, and NaN never does."""
+
+    single: float = 0.997
+    minutes: float = 10.0
+    ensemble: float = 0.9975
+
+    def single_met(self, figures: dict) -> bool:
+        """Whether the members quoted by :func:`member_figures` meet the goal for one
+        model (mean accuracy and longest training time)."""
+        mean = figures["member_mean_pct"] / 100
+        longest = figures["member_max_minutes"]
+        in_time = not math.isnan(longest) and longest <= self.minutes
+        return bool(_at_least(mean, self.single) and in_time)
+
+    def ensemble_met(self, chosen_accuracy: float) -> bool:
+        """Whether the chosen combination's test accuracy (a fraction) meets the goal."""
+        return bool(_at_least(float(chosen_accuracy), self.ensemble))
+
+
+#: The goals of chapter 13 (see :class:`BestGoal`).
+BEST_GOAL = BestGoal()
+
+
 @dataclass(frozen=True)
 class Recipe:
     """The best recipe's settings (chapter 13): the network ``spec`` (a
@@ -55,7 +96,7 @@ class Recipe:
     shift (pixels) and zoom (a fraction of the size)."""
 
     spec: Any
-    epochs: int = 20
+    epochs: int = 8
     lr: float = 3e-3
     label_smoothing: float = 0.1
     rotation: float = 10.0

@@ -195,3 +195,35 @@ def test_record_combination_sums_the_members(tmp_path):
             "n_test": 50,
         }
     ]
+
+
+def test_best_goal_is_fixed_and_counts_the_boundary_as_met():
+    goal = best_model.BEST_GOAL
+    assert (goal.single, goal.minutes, goal.ensemble) == (0.997, 10.0, 0.9975)
+    with pytest.raises(AttributeError):
+        goal.single = 0.99  # fixed before the runs
+    met = {"member_mean_pct": 99.70, "member_max_minutes": 10.0}
+    assert goal.single_met(met)  # equal to both goals
+    # the mean of three seeds that lands on 99.70% up to the float's last bits
+    mean = float(np.mean([99.69, 99.70, 99.71]))
+    assert goal.single_met({**met, "member_mean_pct": mean})
+    assert not goal.single_met({**met, "member_mean_pct": 99.69})
+    assert not goal.single_met({**met, "member_max_minutes": 10.01})
+    assert not goal.single_met({**met, "member_mean_pct": float("nan")})
+    assert not goal.single_met({**met, "member_max_minutes": float("nan")})
+    assert best_model.BestGoal(single=0.99, minutes=20).single_met(
+        {"member_mean_pct": 99.5, "member_max_minutes": 15.0}
+    )
+
+
+def test_best_goal_for_the_combination():
+    goal = best_model.BEST_GOAL
+    assert goal.ensemble_met(9975 / 10_000)  # equal to the goal
+    assert goal.ensemble_met(0.998)
+    assert not goal.ensemble_met(9974 / 10_000)
+    assert not goal.ensemble_met(float("nan"))
+    assert goal.ensemble_met(np.float64(0.9975))
+
+
+def test_recipe_trains_eight_epochs_by_default():
+    assert best_model.Recipe(TINY).epochs == 8
