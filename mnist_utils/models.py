@@ -324,7 +324,7 @@ def _residual_block(channels: int, spec: CNNSpec):
     return _residual_class()(channels, spec.kernel, spec.activation, spec.batchnorm)
 
 
-def torch_model(model: str | CNNSpec = "article000", **changes):
+def torch_model(model: str | CNNSpec = "article000", *, pool_first: bool | None = None, **changes):
     """The network as a ``torch.nn.Sequential`` (NCHW input ``(N, 1, 28, 28)``) that
     returns logits (``nn.CrossEntropyLoss`` applies the softmax).
 
@@ -334,13 +334,20 @@ def torch_model(model: str | CNNSpec = "article000", **changes):
     instead of Keras' ``conv -> (bn ->) act -> pool``. For such an activation the
     largest of four activated values is the activation of the largest value, so
     ``pool(act(z)) == act(pool(z))``: the network computes the same function, but
-    its activation (forward and backward) runs on a quarter of the values. On a CPU
-    that makes article000's training step markedly faster, because the pool and the
-    activation are a large share of it (``benchmarks/epoch_throughput.py`` measures
-    it). GELU and SiLU are not monotone, so they keep act-then-pool. The layers keep
-    their names (``conv1``, ``bn1``, ``pool1``, ``act1``): the ``state_dict`` keys,
-    and so :func:`port_keras_weights`, are those of the Keras order. What ``act1``
-    outputs is then a pooled map (the same values ``pool1`` gave before).
+    its activation (forward and backward) runs on a quarter of the values, and the
+    pool's backward pass routes the gradient to the same elements. On a CPU, where
+    the max-pool and the activation are a large share of article000's step, that
+    makes training faster: ``benchmarks/epoch_throughput.py`` measures the two
+    orders against each other (article000 with ``channels_last`` on a shared 2-core
+    AMD EPYC: 1.29, 1.32 and 1.48 times as many images per second in three runs).
+    GELU and SiLU dip below zero, so for them the order matters and they keep
+    act-then-pool. ``pool_first=False`` builds Keras' order
+    for every activation (``True`` is refused for GELU and SiLU; ``None``, the
+    default, pools first where that computes the same function). The layers keep
+    their names (``conv1``, ``bn1``, ``pool1``, ``act1``) in either order, so the
+    ``state_dict`` keys, and :func:`port_keras_weights`, are the same, and weights
+    load from one order into the other. What ``act1`` outputs is then a pooled map
+    (the values ``pool1`` gave in Keras' order).
 
     With ``residual=True`` each conv layer with a skip connection is one module
     ``block{i}`` holding ``conv``, ``bn`` and ``act`` (so its weight is
@@ -348,7 +355,14 @@ def torch_model(model: str | CNNSpec = "article000", **changes):
     from torch import nn
 
     spec = get_spec(model, **changes)
-    pool_first = spec.activation in POOL_COMMUTES
+    if pool_first and spec.activation not in POOL_COMMUTES:
+        raise ValueError(
+            f"pool_first=True would change what a {spec.activation} network computes: "
+            f"max-pooling commutes only with the non-decreasing activations {POOL_COMMUTES}; "
+            "leave pool_first=None to get the right order for each activation"
+        )
+    if pool_first is None:
+        pool_first = spec.activation in POOL_COMMUTES
     stack: list[tuple[str, nn.Module]] = []
     channels = 1
     skips = spec.skip_layers()

@@ -97,22 +97,6 @@ def assert_port_gives_same_logits(k_net, t_net, seed=0):
     np.testing.assert_allclose(t_logits, k_logits, atol=1e-4)
 
 
-def act_then_pool(net):
-    """The same modules (so the same weights) with every ``pool<i>, act<i>`` pair
-    put back in Keras' order ``act<i>, pool<i>``."""
-    from collections import OrderedDict
-
-    from torch import nn
-
-    layers, ordered = list(net.named_children()), []
-    for name, module in layers:
-        if name.startswith("act") and ordered and ordered[-1][0] == f"pool{name[3:]}":
-            ordered.insert(len(ordered) - 1, (name, module))
-        else:
-            ordered.append((name, module))
-    return nn.Sequential(OrderedDict(ordered))
-
-
 @pytest.mark.parametrize("batchnorm", [False, True])
 @pytest.mark.parametrize("activation", models.POOL_COMMUTES)
 def test_pool_first_computes_the_same_function(activation, batchnorm):
@@ -124,19 +108,21 @@ def test_pool_first_computes_the_same_function(activation, batchnorm):
         ["conv1", "bn1", "pool1", "act1"] if batchnorm else ["conv1", "pool1", "act1"]
     )
     assert names.index("act3") == names.index("conv3") + (2 if batchnorm else 1)  # no pool
-    keras_order = act_then_pool(net)
+    keras_order = models.torch_model(
+        "article003", activation=activation, batchnorm=batchnorm, pool_first=False
+    )
     assert [n for n, _ in keras_order.named_children()][1:3] == (
         ["bn1", "act1"] if batchnorm else ["act1", "pool1"]
     )
+    keras_order.load_state_dict(net.state_dict())  # same names, same weights
     x = 3 * torch.randn(16, 1, 28, 28)  # large enough to saturate tanh and sigmoid
     net.train()  # batchnorm with batch statistics, dropout off (article003 has none)
     out, expected = net(x), keras_order(x)
     torch.testing.assert_close(out, expected, rtol=1e-6, atol=1e-6)
     if activation in ("relu", "leaky_relu", "linear"):
         assert torch.equal(out, expected)  # max commutes exactly with these
-    weights = [p for p in net.parameters() if p.ndim > 1]
-    grads = torch.autograd.grad(out.square().sum(), weights)
-    expected_grads = torch.autograd.grad(expected.square().sum(), weights)
+    grads = torch.autograd.grad(out.square().sum(), list(net.parameters()))
+    expected_grads = torch.autograd.grad(expected.square().sum(), list(keras_order.parameters()))
     for grad, expected_grad in zip(grads, expected_grads):
         torch.testing.assert_close(grad, expected_grad, rtol=1e-5, atol=1e-6)
 
@@ -152,6 +138,11 @@ def test_non_monotone_activations_come_before_the_pool(activation):
     z = torch.tensor([[[[-0.5, -3.0], [-4.0, -6.0]]]])
     act, pool = net.act1, net.pool1
     assert not torch.allclose(pool(act(z)), act(pool(z)))
+    with pytest.raises(ValueError, match=f"pool_first=True would change what a {activation}"):
+        models.torch_model("article000", activation=activation, pool_first=True)
+    assert [n for n, _ in models.torch_model("article000", pool_first=False).named_children()][
+        :3
+    ] == ["conv1", "act1", "pool1"]
 
 
 def test_bad_specs_are_rejected():
