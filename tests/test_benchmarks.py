@@ -57,6 +57,32 @@ def test_epoch_throughput_rejects_a_bad_limit(capsys):
     with pytest.raises(SystemExit):
         load("epoch_throughput").parse_args(["--limit", "0"])
     assert "--limit must be between 1 and 60000" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        load("epoch_throughput").parse_args(["--repeats", "0"])
+    assert "--repeats must be at least 1" in capsys.readouterr().err
+    assert load("epoch_throughput").parse_args([]).repeats == 3
+
+
+def test_epoch_throughput_target_is_keras_speed():
+    target = load("epoch_throughput").keras_target
+    assert target(book_seconds=4.0, keras_seconds=5.0) == (
+        "the book's PyTorch path is at least as fast as Keras fit: "
+        "YES (1.25x Keras' images per second)"
+    )
+    assert target(5.0, 5.0).endswith("YES (1.00x Keras' images per second)")
+    assert target(book_seconds=5.0, keras_seconds=4.0).endswith(
+        ": NO (0.80x Keras' images per second)"
+    )
+
+
+def test_book_runtime_names_the_processor(monkeypatch, tmp_path, capsys):
+    from mnist_utils.runtime import cpu_model
+
+    runtime = load("book_runtime")
+    for mode in ("full", "quick"):
+        monkeypatch.setitem(runtime.CACHES, mode, tmp_path / "missing")
+    assert runtime.main([]) == 0
+    assert capsys.readouterr().out.startswith(f"CPU: {cpu_model()}, ")
 
 
 def test_book_runtime_reports_totals_and_unbuilt_chapters(capsys):
