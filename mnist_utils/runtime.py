@@ -263,16 +263,7 @@ class ChapterRun:
         Returns nothing, so a cell that ends with a claim shows no output."""
         from .claims import check
 
-        result = check(
-            key,
-            held,
-            chapter=self.chapter,
-            quick=self.quick,
-            always=always,
-            measured=measured,
-            **values,
-        )
-        glue(key, result)
+        glue(key, self._checked(check, key, held, always, measured, values))
 
     def goal(self, key: str, met, *, always: bool = False, measured: bool = True, **values) -> None:
         """Set a goal fixed before the run beside what this run reached, and glue its badge
@@ -281,16 +272,19 @@ class ChapterRun:
         met" with ``values``, and never fails the release build. Returns nothing."""
         from .claims import check_goal
 
-        result = check_goal(
+        glue(key, self._checked(check_goal, key, met, always, measured, values))
+
+    def _checked(self, check, key, condition, always, measured, values):
+        """``check`` (a claim's or a goal's) applied with this run's chapter and mode."""
+        return check(
             key,
-            met,
+            condition,
             chapter=self.chapter,
             quick=self.quick,
             always=always,
             measured=measured,
             **values,
         )
-        glue(key, result)
 
     @contextlib.contextmanager
     def timed(self, key: str):

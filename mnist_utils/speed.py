@@ -110,6 +110,23 @@ class RaceResult:
     #: the arithmetic of the forward pass, when the recipe chooses it (``book_recipe``)
     precision: str = "float32"
 
+    @classmethod
+    def evaluated_once(
+        cls, recipe: str, target: float, seconds: float, epochs, accuracy: float, **fields
+    ) -> RaceResult:
+        """The result of a fixed schedule evaluated once, at its end (the book's recipe,
+        tuomaso's): it reached ``target`` or not, and its history is that one point."""
+        return cls(
+            recipe,
+            target,
+            seconds,
+            epochs,
+            accuracy,
+            accuracy >= target,
+            history=[(epochs, seconds, accuracy)],
+            **fields,
+        )
+
     def summary(self) -> str:
         verdict = (
             f"reached {self.target:.1%} after {self.epochs} epoch(s)"
@@ -310,15 +327,13 @@ def book_recipe(
     accuracy = metrics.accuracy(y_test, predict_logits(model, test_images, device))
     seconds = time.perf_counter() - start
     model.to(memory_format=torch.contiguous_format)
-    return RaceResult(
+    return RaceResult.evaluated_once(
         name,
         target,
         seconds,
         epochs,
         accuracy,
-        accuracy >= target,
-        len(labels),
-        [(epochs, seconds, accuracy)],
+        train_images=len(labels),
         params=count_parameters(model),
         seed=seed,
         model=model,
