@@ -271,6 +271,7 @@ CHAPTERS = {
         "FAST_LR": Number(float, 1e-4, 2.0),
         "PEERS": Selection(_peers, allow_none=True),
         "ABLATION": Flag(),
+        "ABLATION_RUNS": Number(int, 1, 20),
     },
     "13": {
         "MEMBERS": Number(int, 1, 10),
