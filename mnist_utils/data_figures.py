@@ -1,5 +1,6 @@
-"""The figures of chapter 02: class balance, pixel intensities, and the score a test
-set reports when it was also used to choose the model.
+"""The figures of chapter 02: one digit as the bytes it is stored as, class balance,
+pixel intensities, the same digit on three scales, integer and one-hot labels, and
+the score a test set reports when it was also used to choose the model.
 
 The chapter computes what is shown (the counts, the pixels, the simulated scores);
 these helpers only draw it. Each returns the figure for ``save_and_show``.
@@ -9,7 +10,132 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["plot_class_balance", "plot_pixel_histogram", "plot_selection_bias"]
+__all__ = [
+    "plot_class_balance",
+    "plot_digit_bytes",
+    "plot_one_hot",
+    "plot_pixel_histogram",
+    "plot_scalings",
+    "plot_selection_bias",
+]
+
+
+def plot_digit_bytes(image, *, rows: slice = slice(4, 12), cols: slice = slice(8, 16)):
+    """One 28 x 28 ``uint8`` digit (left) with the block ``rows`` x ``cols`` outlined,
+    and that block's bytes written out as numbers (right), shaded like the image
+    (chapter 02): an image is nothing but a grid of whole numbers from 0 to 255."""
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import Rectangle
+
+    image = np.asarray(image)
+    if image.ndim != 2 or image.dtype != np.uint8:
+        raise ValueError(
+            f"give one 2-D uint8 image such as x_train[0]; got {image.dtype} of shape {image.shape}"
+        )
+    block = image[rows, cols]
+    if block.size == 0:
+        raise ValueError(f"rows {rows} and cols {cols} select no pixel of a {image.shape} image")
+    top, left = range(image.shape[0])[rows][0], range(image.shape[1])[cols][0]
+    fig, (ax_img, ax_block) = plt.subplots(
+        1, 2, figsize=(9, 4), gridspec_kw={"width_ratios": [1, 1.1]}
+    )
+    ax_img.imshow(image, cmap="gray_r", vmin=0, vmax=255)
+    ax_img.add_patch(
+        Rectangle(
+            (left - 0.5, top - 0.5),
+            block.shape[1],
+            block.shape[0],
+            fill=False,
+            edgecolor="tab:red",
+            lw=2,
+        )
+    )
+    ax_img.set(title=f"the whole image, {image.shape[0]} × {image.shape[1]}", xticks=[], yticks=[])
+    ax_block.imshow(block, cmap="gray_r", vmin=0, vmax=255)
+    for (r, c), value in np.ndenumerate(block):
+        ax_block.text(
+            c,
+            r,
+            str(value),
+            ha="center",
+            va="center",
+            fontsize=8,
+            color="white" if value > 127 else "black",
+        )
+    ax_block.set(
+        title="the outlined block, byte by byte",
+        xticks=range(block.shape[1]),
+        xticklabels=range(left, left + block.shape[1]),
+        yticks=range(block.shape[0]),
+        yticklabels=range(top, top + block.shape[0]),
+        xlabel="column",
+        ylabel="row",
+    )
+    fig.tight_layout()
+    return fig
+
+
+def plot_scalings(image, *, mean: float, std: float):
+    """The same ``uint8`` digit three times, as bytes, divided by 255 and standardised
+    with the training set's ``mean`` and ``std`` (of the pixels divided by 255), each
+    with its colour bar (chapter 02): the picture is identical, only the numbers move."""
+    import matplotlib.pyplot as plt
+
+    image = np.asarray(image)
+    if image.ndim != 2:
+        raise ValueError(f"give one 2-D image; got shape {image.shape}")
+    if not std > 0:
+        raise ValueError(f"std must be positive, got {std}")
+    scaled = image / 255.0
+    versions = [
+        ("bytes x", image.astype(float), 0.0, 255.0),
+        ("x / 255", scaled, 0.0, 1.0),
+        ("(x / 255 − μ) / σ", (scaled - mean) / std, -mean / std, (1 - mean) / std),
+    ]
+    fig, axes = plt.subplots(1, 3, figsize=(10, 3))
+    for ax, (title, values, low, high) in zip(axes, versions):
+        shown = ax.imshow(values, cmap="gray_r", vmin=low, vmax=high)
+        fig.colorbar(shown, ax=ax, fraction=0.046, pad=0.04)
+        ax.set(title=title, xticks=[], yticks=[])
+    fig.tight_layout()
+    return fig
+
+
+def plot_one_hot(labels):
+    """Integer labels beside their one-hot rows (chapter 02): one row per label, a dark
+    cell in the label's column, the integer written on the left."""
+    import matplotlib.pyplot as plt
+
+    labels = np.asarray(labels)
+    if labels.ndim != 1 or labels.size == 0 or not np.issubdtype(labels.dtype, np.integer):
+        raise ValueError(f"give a 1-D array of integer labels; got {labels.dtype} {labels.shape}")
+    if labels.min() < 0 or labels.max() > 9:
+        raise ValueError(f"labels must be digits 0-9; got {labels.min()} to {labels.max()}")
+    one_hot = np.eye(10)[labels]
+    fig, ax = plt.subplots(figsize=(5, 0.35 * len(labels) + 1))
+    ax.imshow(one_hot, cmap="Greys", vmin=0, vmax=1.4)
+    for (r, c), value in np.ndenumerate(one_hot):
+        ax.text(
+            c,
+            r,
+            f"{value:g}",
+            ha="center",
+            va="center",
+            fontsize=8,
+            color="white" if value else "grey",
+        )
+    ax.set(
+        xticks=range(10),
+        yticks=range(len(labels)),
+        yticklabels=[str(label) for label in labels],
+        xlabel="position in the one-hot vector (= digit)",
+        ylabel="integer label",
+        title="Integer labels and their one-hot rows",
+    )
+    ax.xaxis.set_label_position("top")
+    ax.xaxis.tick_top()
+    fig.tight_layout()
+    return fig
 
 
 def plot_class_balance(train_counts, test_counts):

@@ -10,7 +10,14 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from mnist_utils.data_figures import plot_class_balance, plot_pixel_histogram, plot_selection_bias  # noqa: E402
+from mnist_utils.data_figures import (  # noqa: E402
+    plot_class_balance,
+    plot_digit_bytes,
+    plot_one_hot,
+    plot_pixel_histogram,
+    plot_scalings,
+    plot_selection_bias,
+)
 
 
 def test_class_balance_draws_each_digits_share():
@@ -63,3 +70,43 @@ def test_selection_bias_histograms_cover_every_score():
         plot_selection_bias([], fresh, n_models=20, accuracy=0.99)
     with pytest.raises(ValueError, match="step must be positive"):
         plot_selection_bias(best_seen, fresh, n_models=20, accuracy=0.99, step=0)
+
+
+def test_digit_bytes_writes_the_outlined_block():
+    image = np.zeros((28, 28), dtype=np.uint8)
+    image[5, 9] = 200
+    fig = plot_digit_bytes(image, rows=slice(4, 7), cols=slice(8, 11))
+    ax_img, ax_block = fig.axes
+    texts = [t.get_text() for t in ax_block.texts]
+    assert len(texts) == 9 and texts[4] == "200" and texts.count("0") == 8
+    (outline,) = ax_img.patches
+    assert outline.get_xy() == (7.5, 3.5) and outline.get_width() == 3
+    assert [t.get_text() for t in ax_block.get_xticklabels()] == ["8", "9", "10"]
+    plt.close(fig)
+    with pytest.raises(ValueError, match="uint8"):
+        plot_digit_bytes(image / 255.0)
+
+
+def test_scalings_show_the_same_picture_on_three_scales():
+    image = np.array([[0, 255], [51, 102]], dtype=np.uint8)
+    fig = plot_scalings(image, mean=0.2, std=0.4)
+    panels = [ax for ax in fig.axes if ax.images and ax.get_title()]
+    assert len(panels) == 3
+    data = [np.asarray(ax.images[0].get_array()) for ax in panels]
+    np.testing.assert_allclose(data[1], image / 255)
+    np.testing.assert_allclose(data[2], (image / 255 - 0.2) / 0.4)
+    assert panels[2].images[0].get_clim() == pytest.approx((-0.5, 2.0))
+    plt.close(fig)
+    with pytest.raises(ValueError, match="std must be positive"):
+        plot_scalings(image, mean=0.2, std=0)
+
+
+def test_one_hot_marks_each_labels_column():
+    fig = plot_one_hot(np.array([5, 0, 4]))
+    (ax,) = fig.axes
+    np.testing.assert_array_equal(np.asarray(ax.images[0].get_array()).argmax(axis=1), [5, 0, 4])
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["5", "0", "4"]
+    assert [t.get_text() for t in ax.texts].count("1") == 3
+    plt.close(fig)
+    with pytest.raises(ValueError, match="digits 0-9"):
+        plot_one_hot(np.array([3, 10]))
