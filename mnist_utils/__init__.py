@@ -48,6 +48,7 @@ One chapter's subject each:
   :mod:`~mnist_utils.numpy_cnn_figures` train it, check it and draw it
 - :mod:`mnist_utils.throughput` -- timing the ways of feeding a PyTorch network (ch. 06)
 - :mod:`mnist_utils.own_digits` -- digits that did not come from MNIST (ch. 07)
+- :mod:`mnist_utils.occlusion` -- which part of a digit a prediction rests on (ch. 07)
 - :mod:`mnist_utils.transfer` -- task split, label budgets, freezing, LoRA adapters (ch. 08);
   :mod:`~mnist_utils.transfer_report` shows the study's results
 - :mod:`mnist_utils.activations` -- the activation study's functions, tables, figures (ch. 09)
