@@ -46,6 +46,7 @@ One chapter's subject each:
 - :mod:`mnist_utils.numpy_cnn` -- a CNN from scratch in NumPy, forward and backward (ch. 04);
   :mod:`~mnist_utils.numpy_cnn_training`, :mod:`~mnist_utils.numpy_cnn_checks` and
   :mod:`~mnist_utils.numpy_cnn_figures` train it, check it and draw it
+- :mod:`mnist_utils.feature_maps` -- a trained network's first-layer kernels and feature maps (ch. 05)
 - :mod:`mnist_utils.throughput` -- timing the ways of feeding a PyTorch network (ch. 06)
 - :mod:`mnist_utils.own_digits` -- digits that did not come from MNIST (ch. 07)
 - :mod:`mnist_utils.occlusion` -- which part of a digit a prediction rests on (ch. 07)
