@@ -4,7 +4,9 @@ Chapter 3 computes every formula by hand in NumPy and then checks it against the
 frameworks. Each function here runs one operation in every framework that has it,
 asserts that each result equals the hand result (``np.testing.assert_allclose``, so a
 wrong formula stops the chapter) and returns a :class:`CheckTable`: one row per
-framework call with the largest absolute difference, which a notebook cell shows.
+framework call with the largest absolute difference. A notebook cell shows it as one
+line (PyTorch's call in full, the other frameworks counted); ``.frame()`` is the
+whole table.
 
 * **Precision.** PyTorch gets ``float64`` tensors and must agree to 1e-12;
   TensorFlow and Keras get ``float32`` and must agree to 1e-6 (the absolute tolerance
@@ -14,7 +16,8 @@ framework call with the largest absolute difference, which a notebook cell shows
   ``(kh, kw, in, out)``; :func:`to_nhwc` and :func:`to_hwio` do the transposes and the
   results are transposed back before the comparison.
 
-Every check is also kept in :data:`LOG`, and :func:`summary` counts them per framework.
+Every check is also kept in :data:`LOG`, and :func:`summary` counts them per framework;
+``LOG.frame()`` lists them all.
 """
 
 from __future__ import annotations
@@ -38,6 +41,8 @@ __all__ = [
     "keras_two_layer",
     "output_sizes",
     "pool2d",
+    "pool_gradient",
+    "receptive_field",
     "sgd_step",
     "softmax",
     "summary",
@@ -62,7 +67,8 @@ class Check:
 
 
 class CheckTable(list):
-    """The checks of one call, shown as a small table (text or HTML)."""
+    """The checks of one call. A cell shows them as one line (:meth:`line`);
+    :meth:`frame` is the full table, one row per framework call."""
 
     def frame(self):
         import pandas as pd
@@ -81,6 +87,31 @@ class CheckTable(list):
         """The largest difference of any check in the table (0.0 if empty)."""
         return max((c.difference for c in self), default=0.0)
 
+    def line(self) -> str:
+        """One line: the calls of the framework in view (PyTorch when it took part,
+        else the first one) with their largest difference and tolerance, then how many
+        checks the other frameworks passed and their largest difference.
+
+        At most two calls are named; more are counted (``"a, b and 3 more"``).
+        """
+        if not self:
+            return "no checks"
+        frameworks = [c.framework for c in self]
+        shown = "torch" if "torch" in frameworks else frameworks[0]
+        ours = CheckTable(c for c in self if c.framework == shown)
+        rest = CheckTable(c for c in self if c.framework != shown)
+        calls = ", ".join(c.call for c in ours[:2])
+        if len(ours) > 2:
+            calls += f" and {len(ours) - 2} more"
+        text = (
+            f"{shown} {calls}: equal to the hand result, largest |difference| "
+            f"{ours.largest:.1e} (tolerance {max(c.tolerance for c in ours):.0e})"
+        )
+        if rest:
+            names = ", ".join(dict.fromkeys(c.framework for c in rest))
+            text += f"; {names}: {len(rest)} more, largest {rest.largest:.1e}"
+        return text
+
     def named(self, case: str) -> CheckTable:
         """The same checks with ``case`` in front of each call, to tell cases apart
         when tables are added together."""
@@ -92,10 +123,7 @@ class CheckTable(list):
         return CheckTable(list(self) + list(other))
 
     def __repr__(self) -> str:
-        return self.frame().to_string(index=False)
-
-    def _repr_html_(self) -> str:
-        return self.frame().to_html(index=False)
+        return self.line()
 
 
 #: Every check made since the module was imported (or since ``LOG.clear()``).
@@ -324,6 +352,74 @@ def pool2d(hand, x, k: int = 2, *, stride: int | None = None, op: str = "max") -
         )
     )
     return table
+
+
+def pool_gradient(hand, x, upstream, k: int = 2, *, op: str = "max") -> CheckTable:
+    """Check a hand gradient of ``sum(pool(x) * upstream)`` with respect to the 2-D
+    map ``x`` (``k x k`` windows, stride ``k``): where backpropagation sends the
+    gradient ``upstream`` that arrives at the pooled map. PyTorch's autograd and
+    TensorFlow's ``GradientTape`` must both give ``hand``."""
+    import tensorflow as tf
+    import torch.nn.functional as F
+
+    if op not in ("max", "mean"):
+        raise ValueError(f"op must be 'max' or 'mean', got {op!r}")
+    if np.shape(upstream) != (np.shape(x)[0] // k, np.shape(x)[1] // k):
+        raise ValueError(
+            f"upstream has shape {np.shape(upstream)}; the pooled map of a {np.shape(x)} "
+            f"input with k={k} has shape {(np.shape(x)[0] // k, np.shape(x)[1] // k)}"
+        )
+    torch_fn, tf_fn = (
+        (F.max_pool2d, tf.nn.max_pool2d) if op == "max" else (F.avg_pool2d, tf.nn.avg_pool2d)
+    )
+    xt = _t64(x, grad=True)
+    (torch_fn(xt[None, None], k)[0, 0] * _t64(upstream)).sum().backward()
+    table = CheckTable()
+    table.append(compare("torch", f"autograd: F.{torch_fn.__name__}({k})", hand, xt.grad))
+    xv = tf.constant(to_nhwc(x))
+    with tf.GradientTape() as tape:
+        tape.watch(xv)
+        out = tf.reduce_sum(tf_fn(xv, k, strides=k, padding="VALID")[0, :, :, 0] * _f32(upstream))
+    grad = tape.gradient(out, xv)
+    table.append(
+        compare(
+            "tensorflow", f"GradientTape: tf.nn.{tf_fn.__name__}({k})", hand, _from_nhwc(grad, True)
+        )
+    )
+    return table
+
+
+def receptive_field(hand_sizes, layers, *, size: int = 28) -> CheckTable:
+    """Check hand receptive-field sizes with PyTorch's autograd.
+
+    ``layers`` is a list of ``(kernel, stride)`` pairs without padding, such as
+    ``[(3, 1), (2, 2), (3, 1), (2, 2)]`` for conv, pool, conv, pool; ``hand_sizes`` has
+    one width per layer: how many input pixels (along one axis) a unit after that
+    layer depends on. Which pixels a unit sees depends only on the windows and the
+    strides, so every layer is built as an average over its window (all weights
+    positive, unlike a max-pool, which passes the gradient to one pixel only), and the
+    input rows that receive a gradient from the middle unit are counted.
+    """
+    import torch
+    import torch.nn.functional as F
+
+    if len(hand_sizes) != len(layers):
+        raise ValueError(
+            f"{len(hand_sizes)} hand sizes for {len(layers)} layers: give one per layer"
+        )
+    measured = []
+    for depth in range(1, len(layers) + 1):
+        x = torch.zeros(1, 1, size, size, dtype=torch.float64, requires_grad=True)
+        h = x
+        for k, s in layers[:depth]:
+            if h.shape[-1] < k:
+                raise ValueError(f"a {size} x {size} input leaves no output after layer {depth}")
+            h = F.avg_pool2d(h, k, stride=s)
+        middle = h.shape[-1] // 2
+        h[0, 0, middle, middle].backward()
+        rows = torch.nonzero(x.grad[0, 0].abs().sum(dim=1)).flatten()
+        measured.append(int(rows.max() - rows.min() + 1))
+    return check("torch", "autograd: input pixels behind one unit", hand_sizes, measured)
 
 
 def activation(name: str, z, value, derivative) -> CheckTable:

@@ -42,8 +42,27 @@ def test_table_adds_names_and_shows_one_row_per_check():
     assert isinstance(table, crosscheck.CheckTable)
     assert [c.call for c in table] == ["case 1: a", "b"]
     assert list(table.frame()["framework"]) == ["torch", "keras"]
-    assert "case 1: a" in repr(table) and "<table" in table._repr_html_()
+    assert "case 1: a" in table.frame().to_string()
     assert table.largest == 0.0
+
+
+def test_a_table_shows_as_one_line_naming_pytorch_and_counting_the_others():
+    table = crosscheck.conv2d(Y_VALID, X, W)
+    assert (
+        repr(table)
+        == table.line()
+        == (
+            "torch F.conv2d(stride=1, padding=0): equal to the hand result, largest |difference| "
+            "0.0e+00 (tolerance 1e-12); tensorflow, keras: 2 more, largest 0.0e+00"
+        )
+    )
+    many = crosscheck.CheckTable(crosscheck.Check("torch", c, 0.0, 1e-12) for c in "abcd")
+    assert many.line().startswith("torch a, b and 2 more:")
+    no_torch = crosscheck.CheckTable([crosscheck.Check("keras", "k", 2e-8, 1e-6)])
+    assert no_torch.line() == (
+        "keras k: equal to the hand result, largest |difference| 2.0e-08 (tolerance 1e-06)"
+    )
+    assert crosscheck.CheckTable().line() == "no checks"
 
 
 def test_layout_helpers_transpose_to_tensorflow():
@@ -113,6 +132,33 @@ def test_pool2d():
         crosscheck.pool2d(np.array([[6.0, 5.0], [7.0, 8.0]]), a)
     with pytest.raises(ValueError, match="op"):
         crosscheck.pool2d(a, a, op="min")
+
+
+def test_pool_gradient_goes_to_the_maximum_or_spreads_over_the_window():
+    a = np.array([[1, 3, 2, 0], [4, 6, 5, 1], [7, 2, 9, 8], [0, 1, 3, 4]], float)
+    g = np.array([[1.0, 2.0], [3.0, 4.0]])
+    to_max = np.zeros((4, 4))
+    to_max[1, 1], to_max[1, 2], to_max[2, 0], to_max[2, 2] = 1.0, 2.0, 3.0, 4.0
+    table = crosscheck.pool_gradient(to_max, a, g)
+    assert [c.framework for c in table] == ["torch", "tensorflow"]
+    spread = np.kron(g, np.ones((2, 2))) / 4
+    assert len(crosscheck.pool_gradient(spread, a, g, op="mean")) == 2
+    with pytest.raises(AssertionError):
+        crosscheck.pool_gradient(spread, a, g)
+    with pytest.raises(ValueError, match="upstream has shape"):
+        crosscheck.pool_gradient(to_max, a, np.ones((3, 3)))
+
+
+def test_receptive_field_of_the_baseline_network_grows_3_4_8_10():
+    layers = [(3, 1), (2, 2), (3, 1), (2, 2)]
+    table = crosscheck.receptive_field([3, 4, 8, 10], layers)
+    assert table.largest == 0.0
+    with pytest.raises(AssertionError):
+        crosscheck.receptive_field([3, 5, 8, 10], layers)
+    with pytest.raises(ValueError, match="one per layer"):
+        crosscheck.receptive_field([3], layers)
+    with pytest.raises(ValueError, match="no output"):
+        crosscheck.receptive_field([5, 9], [(5, 1), (5, 1)], size=8)
 
 
 def test_activation_values_and_derivatives():
