@@ -85,7 +85,7 @@ def verdict(figures: dict, goal: speed.RaceGoal = speed.RACE_GOAL) -> str:
     """The goal, what the race measured and whether it met the goal, a line each."""
     ratio = figures["book_over_tuomaso"]
     measured = (
-        f"{figures['fast_reached']} of {figures['fast_runs']} seed(s) reached the target; "
+        f"{figures['fast_reached']} of {figures['fast_runs']} seeds reached the target; "
         + (
             "tuomaso's recipe did not run, so there is no time ratio"
             if math.isnan(ratio)

@@ -109,3 +109,33 @@ def test_book_runtime_rejects_a_bad_timeout(capsys):
     with pytest.raises(SystemExit):
         load("book_runtime").main(["--timeout", "0"])
     assert "--timeout must be at least 1 second" in capsys.readouterr().err
+
+
+def test_choose_race_recipe_rejects_bad_options(capsys):
+    bench = load("choose_race_recipe")
+    for argv, message in [
+        (["--seeds", "0"], "--seeds must be at least 1"),
+        (["--ratio", "0"], "--ratio is a share"),
+        (["--only", "default,huge"], "not a candidate: huge; choose from default"),
+    ]:
+        with pytest.raises(SystemExit):
+            bench.parse_args(argv)
+        assert message in capsys.readouterr().err
+
+
+def test_choose_race_recipe_picks_the_most_accurate_fast_enough_candidate():
+    bench = load("choose_race_recipe")
+    rows = bench.summarise(
+        {
+            "tuomaso": [(10.0, 0.987), (12.0, 0.986), (11.0, 0.988)],
+            "default": [(5.0, 0.990), (5.5, 0.989), (5.2, 0.991)],
+            "full_image": [(6.0, 0.992), (6.5, 0.992), (6.1, 0.993)],
+            "sgd_nesterov": [(4.0, 0.985), (4.1, 0.984), (4.2, 0.986)],
+        }
+    )
+    assert rows["tuomaso"]["median_s"] == 11.0 and rows["tuomaso"]["ratio"] == 1.0
+    assert rows["full_image"]["ratio"] == pytest.approx(6.1 / 11.0)
+    assert rows["default"]["min_acc"] == 0.989
+    assert bench.choose(rows, 0.5) == "default"  # full_image is 0.55x tuomaso's time
+    assert bench.choose(rows, 0.6) == "full_image"
+    assert bench.choose(rows, 0.3) is None
