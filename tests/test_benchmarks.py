@@ -44,7 +44,7 @@ def test_time_to_99_verdict_gives_the_ratio_and_whether_the_goal_was_met():
     verdict = load("time_to_99").verdict
     figures = {"fast_reached": 9, "fast_runs": 10, "book_over_tuomaso": 0.42}
     assert verdict(figures).splitlines()[1:] == [
-        "measured: 9 of 10 seed(s) reached the target; "
+        "measured: 9 of 10 seeds reached the target; "
         "the book's median time is 0.42 times tuomaso's",
         "goal met: yes",
     ]
