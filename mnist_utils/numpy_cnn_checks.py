@@ -14,7 +14,12 @@ import numpy as np
 
 from . import numpy_cnn as nc
 
-__all__ = ["gradient_check_table", "layer_table", "torch_comparison_table"]
+__all__ = [
+    "central_difference_errors",
+    "gradient_check_table",
+    "layer_table",
+    "torch_comparison_table",
+]
 
 
 def layer_table(model, image_size: int = 28):
@@ -93,6 +98,32 @@ def gradient_check_table(*, kernel_size: int = 5, seed: int = 0):
     numeric = nc.numerical_gradient(lambda: net.loss(x, y), x)
     rows.append(("whole network", "images x", x.shape, nc.relative_error(dx, numeric)))
     return pd.DataFrame(rows, columns=["layer", "gradient of", "shape", "relative error"])
+
+
+def central_difference_errors(steps, dtype, *, seed: int = 0, classes: int = 10):
+    """How good a central difference is at each step size ``eps`` in ``steps``
+    (chapter 4): the relative error of the numerical gradient of softmax
+    cross-entropy with respect to ``classes`` random logits, computed in ``dtype``,
+    against the exact gradient ``softmax(z) - onehot(y)`` in float64. Too large a
+    step is inexact (truncation, about eps**2); too small a step loses the difference
+    in rounding (about the dtype's resolution / eps). Returns one error per step."""
+    steps = np.asarray(steps, dtype=np.float64)
+    if steps.ndim != 1 or steps.size == 0 or not (steps > 0).all():
+        raise ValueError(f"steps must be a 1-D array of positive step sizes; got {steps}")
+    dtype = np.dtype(dtype)
+    if not np.issubdtype(dtype, np.floating):
+        raise TypeError(f"dtype must be a floating type such as np.float32; got {dtype}")
+    rng = np.random.default_rng(seed)
+    z64 = rng.standard_normal((1, classes))
+    y = np.array([int(rng.integers(classes))])
+    exact = nc.softmax(z64) - np.eye(classes)[y]
+    loss, z = nc.SoftmaxCrossEntropy(), z64.astype(dtype)
+    return np.array(
+        [
+            nc.relative_error(exact, nc.numerical_gradient(lambda: loss.forward(z, y), z, eps))
+            for eps in steps
+        ]
+    )
 
 
 def torch_comparison_table(model, x, y):

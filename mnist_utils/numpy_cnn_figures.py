@@ -1,5 +1,7 @@
-"""The figures of chapter 4's NumPy CNN: the im2col matrix of a small image, the
-training curves, and the learned filters with their feature maps (chapter 4).
+"""The figures of chapter 4's NumPy CNN: one digit's way through the layers, the
+im2col matrix of a small image, where a max-pool sends its gradient, how the step
+size of a central difference sets its error, the training curves, the learned
+filters with their feature maps, and the NumPy logits against PyTorch's (chapter 4).
 
 Each function draws arrays the chapter computed and returns the figure for
 :func:`mnist_utils.save_and_show`.
@@ -9,7 +11,124 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["filters_and_maps", "im2col_picture", "training_curves"]
+__all__ = [
+    "filters_and_maps",
+    "im2col_picture",
+    "layer_outputs",
+    "maxpool_routing",
+    "step_size_errors",
+    "training_curves",
+    "twin_logits",
+]
+
+
+def layer_outputs(outputs, names, *, channel: int = 0):
+    """One image's way through a network (chapter 4): a panel per array in
+    ``outputs`` (one image's input and each layer's output, without the batch axis),
+    titled with its name from ``names`` and its shape. A (C, H, W) array shows its
+    channel ``channel``; a 1-D array is drawn as bars (the flattened vector, the
+    logits)."""
+    import matplotlib.pyplot as plt
+
+    outputs = [np.asarray(a) for a in outputs]
+    if len(outputs) != len(names) or not outputs:
+        raise ValueError(f"{len(outputs)} arrays but {len(names)} names; give one name per array")
+    fig, axes = plt.subplots(1, len(outputs), figsize=(2.2 * len(outputs), 2.6), squeeze=False)
+    for ax, a, name in zip(axes[0], outputs, names):
+        if a.ndim == 3:
+            ax.imshow(a[channel], cmap="magma")
+            ax.set(xticks=[], yticks=[])
+        elif a.ndim == 1:
+            ax.bar(np.arange(a.size), a, width=1.0, color="tab:blue")
+            ax.set(yticks=[], xticks=[0, a.size - 1] if a.size > 10 else range(a.size))
+            ax.tick_params(labelsize=7)
+        else:
+            raise ValueError(f"{name}: give (C, H, W) or 1-D arrays; got shape {a.shape}")
+        ax.set_title(f"{name}\n{a.shape}", fontsize=9)
+    fig.tight_layout()
+    return fig
+
+
+def maxpool_routing(x, grad_out, grad_in, p: int = 2):
+    """A 2 x 2 max-pool's backward pass drawn as three grids of numbers (chapter 4):
+    the input ``x`` with each window's maximum marked, the gradient ``grad_out``
+    arriving from above, and the gradient ``grad_in`` passed down, which is nonzero
+    only at the maxima. All three are 2-D arrays; ``p`` is the window size."""
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import Rectangle
+
+    x, grad_out, grad_in = (np.asarray(a) for a in (x, grad_out, grad_in))
+    if x.shape != grad_in.shape or grad_out.shape != (x.shape[0] // p, x.shape[1] // p):
+        raise ValueError(
+            f"x {x.shape} and grad_in {grad_in.shape} must match, and grad_out "
+            f"{grad_out.shape} must be their {p} x {p}-pooled size"
+        )
+    fig, axes = plt.subplots(1, 3, figsize=(9, 3.2), gridspec_kw={"width_ratios": [2, 1, 2]})
+    titles = ["input: each window's maximum", "gradient from above", "gradient passed down"]
+    for ax, a, title in zip(axes, (x, grad_out, grad_in), titles):
+        ax.imshow(np.zeros(a.shape), cmap="gray_r", vmin=0, vmax=1)
+        ax.set(xticks=[], yticks=[], title=title)
+        for (r, c), value in np.ndenumerate(a):
+            ax.text(c, r, f"{value:g}", ha="center", va="center", fontsize=11)
+    for ax in (axes[0], axes[2]):
+        for i in range(0, x.shape[0] - p + 1, p):
+            for j in range(0, x.shape[1] - p + 1, p):
+                ax.add_patch(
+                    Rectangle((j - 0.5, i - 0.5), p, p, fill=False, edgecolor="grey", lw=1.5)
+                )
+    rows, cols = np.nonzero(grad_in)
+    for r, c in zip(rows, cols):  # the winners: where the gradient goes
+        for ax in (axes[0], axes[2]):
+            ax.add_patch(Rectangle((c - 0.5, r - 0.5), 1, 1, color="tab:orange", alpha=0.4))
+    fig.tight_layout()
+    return fig
+
+
+def step_size_errors(steps, errors):
+    """The relative error of a central difference against its step size, on log-log
+    axes, one line per entry of ``errors`` (``{label: errors}``, e.g. one per dtype),
+    with the smallest error of each line marked (chapter 4)."""
+    import matplotlib.pyplot as plt
+
+    steps = np.asarray(steps, float)
+    if not errors:
+        raise ValueError("give at least one line of errors")
+    fig, ax = plt.subplots(figsize=(7, 3.6))
+    for label, err in errors.items():
+        err = np.asarray(err, float)
+        if err.shape != steps.shape:
+            raise ValueError(f"{label}: {err.shape[0]} errors for {steps.shape[0]} steps")
+        (line,) = ax.loglog(steps, err, "o-", label=label)
+        best = int(err.argmin())
+        ax.loglog(steps[best], err[best], "*", ms=14, color=line.get_color())
+    ax.set(
+        xlabel="step size ε",
+        ylabel="relative error of the gradient",
+        title="Central differences: too large a step is inexact, too small a step rounds away",
+    )
+    ax.legend()
+    return fig
+
+
+def twin_logits(numpy_logits, torch_logits):
+    """Every logit of the NumPy network against the same logit of its PyTorch twin
+    (chapter 4): one point per (image, class) and the diagonal they should lie on."""
+    import matplotlib.pyplot as plt
+
+    a, b = np.asarray(numpy_logits, float).ravel(), np.asarray(torch_logits, float).ravel()
+    if a.shape != b.shape or a.size == 0:
+        raise ValueError(f"need logits of the same shape; got {a.size} and {b.size} values")
+    fig, ax = plt.subplots(figsize=(4.2, 4.2))
+    ax.scatter(a, b, s=6, alpha=0.5)
+    low, high = min(a.min(), b.min()), max(a.max(), b.max())
+    ax.plot([low, high], [low, high], color="k", lw=0.8)
+    ax.set(
+        xlabel="logit, NumPy network",
+        ylabel="logit, PyTorch twin",
+        title="Same weights, same logits",
+    )
+    ax.set_aspect("equal")
+    return fig
 
 
 def im2col_picture(image, cols, k: int):

@@ -40,3 +40,17 @@ def test_torch_comparison_table_agrees_in_float64():
     assert len(table) == 7
     assert (table["largest |difference|"] <= 1e-12).all()
     assert (table["largest |value|"] > 0).all()
+
+
+def test_central_differences_have_a_best_step_and_float64_beats_float32():
+    steps = np.logspace(-10, -1, 10)
+    err64 = numpy_cnn_checks.central_difference_errors(steps, np.float64)
+    err32 = numpy_cnn_checks.central_difference_errors(steps, np.float32)
+    assert err64.min() < 1e-8 < err32.min()
+    # rounding ruins tiny steps, truncation large ones: the best is in between
+    assert 0 < int(err64.argmin()) < len(steps) - 1
+    assert err32[0] > 0.1  # eps = 1e-10 is lost entirely in float32
+    with pytest.raises(ValueError, match="positive step sizes"):
+        numpy_cnn_checks.central_difference_errors([1e-3, 0], np.float64)
+    with pytest.raises(TypeError, match="floating type"):
+        numpy_cnn_checks.central_difference_errors([1e-3], np.int64)
