@@ -7,15 +7,16 @@ white (255) on black (0). A model trained on MNIST expects exactly that, so
 :func:`prepare_image` repeats the recipe for a photo or scan of one digit, and
 :func:`predict_image` normalises the result as training did and runs a model on it.
 
-Every problem with the input (a missing file, a file that is not an image, an empty
-or blank image, an array of the wrong shape or type) raises a clear error before any
-model work starts.
+Every problem with the input (a missing file, a file that is not an image or has more
+pixels than PIL's limit, an empty or blank image, a picture of noise, an array of the
+wrong shape or type) raises a clear error before any model work starts.
 """
 
 from __future__ import annotations
 
 import io
 import os
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -46,14 +47,28 @@ def _open_pil(source, name: str):
     """Open and fully decode an image with PIL; unreadable data is a ValueError."""
     from PIL import Image, UnidentifiedImageError
 
+    limit = Image.MAX_IMAGE_PIXELS
+    too_large = ValueError(
+        f"{name} is not an image PIL can read: it has more pixels than PIL's limit of "
+        f"{limit:,} (PIL.Image.MAX_IMAGE_PIXELS, a guard against decompression bombs); "
+        "save the digit as a smaller PNG or JPEG file and try again"
+    )
     try:
-        image = Image.open(source)
-        image.load()  # PIL opens lazily: decode now so truncated files fail here
+        with warnings.catch_warnings():  # PIL's bomb warning: the check below refuses it
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            image = Image.open(source)  # reads the header only
+        # PIL only warns between its limit and twice it: refuse those pictures too
+        if not (limit and image.size[0] * image.size[1] > limit):
+            image.load()  # PIL opens lazily: decode now so truncated files fail here
+    except Image.DecompressionBombError:
+        raise too_large from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as err:
         raise ValueError(
             f"{name} is not an image PIL can read ({err}); save the digit as a PNG "
             "or JPEG file and try again"
         ) from None
+    if limit and image.size[0] * image.size[1] > limit:
+        raise too_large
     return image
 
 
@@ -209,6 +224,13 @@ def _ink(gray: np.ndarray) -> np.ndarray:
     brighter = np.clip(deviation - noise, 0, None)
     # MNIST is white ink on black: a dark-on-light picture gets inverted
     ink = darker if darker.sum() > brighter.sum() else brighter
+    if ink.max() < MIN_CONTRAST and noise >= MIN_CONTRAST:
+        raise ValueError(
+            "no single digit found: the picture varies everywhere, like noise or a "
+            f"textured background (its border alone spreads over about {noise:.0f} grey "
+            "levels), so no mark stands out from it; pass a picture of one digit on plain "
+            "paper"
+        )
     if ink.max() < MIN_CONTRAST:
         raise ValueError(
             "no digit found: the image is blank (its strongest mark differs from the "

@@ -219,6 +219,38 @@ def test_blank_images(blank):
 
 
 @pytest.mark.parametrize(
+    "noise",
+    [
+        np.random.default_rng(2).integers(0, 256, (64, 64)).astype(np.uint8),
+        np.random.default_rng(3).integers(0, 256, (40, 60, 3)).astype(np.uint8),
+    ],
+    ids=["grey-noise", "colour-noise"],
+)
+def test_pure_noise_is_no_single_digit_not_a_blank_image(noise):
+    with pytest.raises(ValueError, match="no single digit found: the picture varies everywhere"):
+        prepare_image(noise)
+
+
+@pytest.mark.parametrize("side", [40, 100], ids=["over-the-limit", "over-twice-the-limit"])
+def test_a_picture_over_pils_pixel_limit_is_refused_naming_the_limit(side, monkeypatch, tmp_path):
+    # PIL warns between MAX_IMAGE_PIXELS and twice it, and raises above: both are refused
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 1_000)
+    big = tmp_path / "big.png"
+    rectangle_on_paper().resize((side, side)).save(big)
+    with pytest.raises(ValueError, match=r"is not an image PIL can read: .*limit of 1,000"):
+        prepare_image(big)
+    with pytest.raises(ValueError, match=r"the data is not an image PIL can read: .*1,000"):
+        prepare_image(big.read_bytes())
+
+
+def test_a_picture_at_pils_pixel_limit_is_read(monkeypatch, tmp_path):
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 40 * 40)
+    exact = tmp_path / "exact.png"
+    rectangle_on_paper().resize((40, 40)).save(exact)
+    assert prepare_image(exact).shape == (28, 28)
+
+
+@pytest.mark.parametrize(
     "array, message",
     [
         (np.zeros((1, 28, 28, 1), np.uint8), r"shape \(1, 28, 28, 1\).*one image at a time"),
