@@ -132,9 +132,9 @@ class RaceResult:
 
     def summary(self) -> str:
         verdict = (
-            f"reached {self.target:.1%} after {self.epochs} epoch(s)"
+            f"reached {self.target:.1%} (epochs trained: {self.epochs:g})"
             if self.reached
-            else f"did not reach {self.target:.1%} in {self.epochs} epoch(s)"
+            else f"did not reach {self.target:.1%} (epochs trained: {self.epochs:g})"
         )
         return f"{self.recipe:<24s} {self.seconds:7.1f} s  test {self.accuracy:.2%}  {verdict}"
 
