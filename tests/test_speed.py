@@ -88,7 +88,8 @@ def test_book_recipe_is_reproducible_and_reports_its_race(small):
     assert first.train_images == 2_000
     assert first.reached == (first.accuracy >= 0.99)
     assert first.history == [(2, first.seconds, first.accuracy)]
-    assert "test" in first.summary() and "did not reach 99.0% (epochs trained: 2)" in first.summary()
+    assert "test" in first.summary()
+    assert "did not reach 99.0% (epochs trained: 2)" in first.summary()
     assert first.params == 29_178 and first.seed == 3
     assert first.precision == "float32"
 
