@@ -26,6 +26,7 @@ __all__ = [
     "plot_functions",
     "plot_gradient_norms",
     "plot_learning_curves",
+    "plot_slope_products",
     "summarize_by_activation",
 ]
 
@@ -68,6 +69,29 @@ def plot_functions(z, values: dict, slopes: dict):
     for ax in (ax_f, ax_d):
         ax.grid(alpha=0.3)
     ax_d.legend(fontsize=8, ncol=2, loc="upper left", bbox_to_anchor=(1.02, 1))
+    fig.tight_layout()
+    return fig
+
+
+def plot_slope_products(max_slope: dict, layers: int = 8):
+    """The most that ``k`` layers of each activation can pass on of a gradient, from the
+    activations alone: its largest slope to the power ``k``, for ``k = 0 .. layers``, on a
+    logarithmic axis (chapter 9). ``max_slope`` maps a name to that largest slope."""
+    import matplotlib.pyplot as plt
+
+    depth = np.arange(layers + 1)
+    fig, ax = plt.subplots(figsize=(7, 3.8))
+    for name, slope in max_slope.items():
+        ax.plot(depth, float(slope) ** depth, marker="o", label=name)
+    ax.set(
+        yscale="log",
+        xlabel="hidden layers the gradient passes",
+        ylabel="largest slope ** layers",
+        title="the most the activations alone let through",
+        xticks=depth,
+    )
+    ax.grid(alpha=0.3, which="both")
+    ax.legend(fontsize=8, ncol=2)
     fig.tight_layout()
     return fig
 

@@ -102,3 +102,13 @@ def test_mean_curves_and_norms_average_over_seeds():
     assert norms.loc["relu", "conv1.weight"] == 2.0
     assert norms.loc["tanh", "conv1.weight"] == 0.5
     assert isinstance(curves["tanh"]["loss"], np.ndarray)
+
+
+def test_slope_products_plot_each_largest_slope_to_the_power_of_the_layers():
+    pytest.importorskip("matplotlib")
+    fig = activations.plot_slope_products({"relu": 1.0, "sigmoid": 0.25}, layers=3)
+    (ax,) = fig.axes
+    relu, sigmoid = ax.get_lines()
+    assert relu.get_ydata().tolist() == [1.0, 1.0, 1.0, 1.0]
+    assert sigmoid.get_ydata().tolist() == [1.0, 0.25, 0.0625, 0.015625]  # (1/4)^3 = 1/64
+    assert ax.get_yscale() == "log"
