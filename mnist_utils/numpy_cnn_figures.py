@@ -40,6 +40,7 @@ def layer_outputs(outputs, names, *, channel: int = 0):
             ax.set(xticks=[], yticks=[])
         elif a.ndim == 1:
             ax.bar(np.arange(a.size), a, width=1.0, color="tab:blue")
+            ax.axhline(0, color="k", lw=0.6)
             ax.set(yticks=[], xticks=[0, a.size - 1] if a.size > 10 else range(a.size))
             ax.tick_params(labelsize=7)
         else:
