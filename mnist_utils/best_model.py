@@ -117,6 +117,27 @@ class Recipe:
             raise ValueError(f"label_smoothing must be in [0, 1), got {self.label_smoothing!r}")
         check_ranges(self.rotation, self.shift, self.zoom)
 
+    def steps(self, n_images: int) -> int:
+        """The training steps of one member on ``n_images``: ``epochs`` passes in whole
+        batches (the last partial batch of a pass is dropped)."""
+        return self.epochs * (n_images // self.batch_size)
+
+    def optimizer(self, parameters):
+        """The recipe's optimizer: AdamW at ``lr`` with ``weight_decay``."""
+        import torch
+
+        return torch.optim.AdamW(parameters, lr=self.lr, weight_decay=self.weight_decay)
+
+    def schedule(self, optimizer, steps: int):
+        """The recipe's one-cycle schedule over ``steps`` batches: a warm-up to ``lr``
+        over the first ``warmup`` of them, then annealing to almost zero (PyTorch's
+        ``OneCycleLR``, which also cycles AdamW's first beta)."""
+        import torch
+
+        return torch.optim.lr_scheduler.OneCycleLR(
+            optimizer, max_lr=self.lr, total_steps=steps, pct_start=self.warmup
+        )
+
     def config(self) -> dict:
         """The settings that make two members comparable, for the results record."""
         return {
@@ -153,15 +174,8 @@ def train_member(recipe: Recipe, data, seed: int, *, device=None):
         zoom=recipe.zoom,
         seed=seed,
     )
-    optimizer = torch.optim.AdamW(
-        model.parameters(), lr=recipe.lr, weight_decay=recipe.weight_decay
-    )
-    scheduler = torch.optim.lr_scheduler.OneCycleLR(
-        optimizer,
-        max_lr=recipe.lr,
-        total_steps=recipe.epochs * len(batches),
-        pct_start=recipe.warmup,
-    )
+    optimizer = recipe.optimizer(model.parameters())
+    scheduler = recipe.schedule(optimizer, recipe.epochs * len(batches))
     loss_fn = torch.nn.CrossEntropyLoss(label_smoothing=recipe.label_smoothing)
     # fit trains in the channels_last layout, faster for CPU convolutions
     history = training.fit(

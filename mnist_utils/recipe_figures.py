@@ -409,7 +409,8 @@ def _member_probabilities(member_probabilities, labels):
 def error_overlap(member_probabilities, labels) -> dict:
     """How the members' test errors overlap (chapter 13): the errors of each member,
     the images at least one of them gets wrong, those every one gets wrong, and the
-    errors of their average (the ensemble). The ensemble can only err where some
+    errors of their average (the ensemble), and those of its errors that no member
+    makes (``ensemble_only``, always 0). The ensemble can only err where some
     member errs: where all are right, the true class is first in every member, and
     so in their mean."""
     probabilities, labels = _member_probabilities(member_probabilities, labels)
@@ -420,6 +421,7 @@ def error_overlap(member_probabilities, labels) -> dict:
         "any_wrong": int(wrong.any(0).sum()),
         "all_wrong": int(wrong.all(0).sum()),
         "ensemble_errors": int(ensemble_wrong.sum()),
+        "ensemble_only": int((ensemble_wrong & ~wrong.any(0)).sum()),
     }
 
 

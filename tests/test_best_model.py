@@ -227,3 +227,20 @@ def test_best_goal_for_the_combination():
 
 def test_recipe_trains_eight_epochs_by_default():
     assert best_model.Recipe(TINY).epochs == 8
+
+
+def test_recipe_builds_its_optimizer_and_one_cycle_schedule():
+    recipe = best_model.Recipe(TINY, epochs=2, lr=3e-3, warmup=0.2)
+    assert recipe.steps(1000) == 2 * (1000 // 128)  # whole batches only
+    weight = torch.nn.Parameter(torch.zeros(1))
+    optimizer = recipe.optimizer([weight])
+    assert isinstance(optimizer, torch.optim.AdamW)
+    assert optimizer.defaults["weight_decay"] == 1e-4
+    scheduler = recipe.schedule(optimizer, 100)
+    rates = []
+    for _ in range(100):
+        rates.append(optimizer.param_groups[0]["lr"])
+        optimizer.step()
+        scheduler.step()
+    assert int(np.argmax(rates)) == 19  # the peak after 20% of the steps
+    assert max(rates) == pytest.approx(3e-3)

@@ -145,6 +145,7 @@ def test_error_overlap_and_the_agreement_map():
         "any_wrong": 3,
         "all_wrong": 0,
         "ensemble_errors": 1,  # the average is wrong on image 2 only
+        "ensemble_only": 0,
     }
     fig = rf.plot_member_agreement([a, b], labels, ["seed 0", "seed 1"])
     shown = fig.axes[0].images[0].get_array()
