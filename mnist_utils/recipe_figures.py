@@ -84,7 +84,7 @@ def plot_crop(image, images, crop: int = 2):
         shown = ax.imshow(picture, cmap="gray_r", vmin=0)
         size = 28 - 2 * crop
         ax.add_patch(Rectangle((crop - 0.5, crop - 0.5), size, size, fill=False, ec="C3", lw=2))
-        ax.set(title=title, xticks=[0, crop, 27 - crop, 27], yticks=[0, crop, 27 - crop, 27])
+        ax.set(title=title, xticks=[crop, 27 - crop], yticks=[crop, 27 - crop])
     fig.colorbar(shown, ax=axes[1], fraction=0.046, label="mean pixel value")
     fig.suptitle(f"The {size} × {size} crop (red box) of the 28 × 28 image")
     fig.tight_layout()
