@@ -109,3 +109,23 @@ def test_a_mark_without_its_claim_or_with_the_wrong_role_fails_a_strict_build(tm
     assert "goal 'unset'" in log
     assert "'total_ten' is a goal (run.goal), not a claim: mark it with {goal}`total_ten`" in log
     assert "'two_and_two' is a claim (run.claim), not a goal" in log
+
+
+def test_a_cell_that_fails_fails_the_build_with_the_books_settings(tmp_path):
+    """`make test` executes the chapters once, in the quick site build, instead of also
+    under nbval: that is honest only if an error in any cell fails the build."""
+    import yaml
+
+    settings = yaml.safe_load((ROOT / "_config.yml").read_text())
+    raise_on_error = settings["sphinx"]["config"]["nb_execution_raise_on_error"]
+    assert settings["execute"]["allow_errors"] is False and raise_on_error is True
+    book = fixture_book(tmp_path, total=4)
+    config = book / "_config.yml"
+    config.write_text(config.read_text() + "  config:\n    nb_execution_raise_on_error: true\n")
+    page = book / "finding.md"
+    page.write_text(
+        page.read_text() + "\n```{code-cell} ipython3\nraise RuntimeError('a broken cell')\n```\n"
+    )
+    result = build(book)
+    assert result.returncode != 0
+    assert "a broken cell" in result.stdout + result.stderr
