@@ -26,6 +26,7 @@ __all__ = [
     "grid",
     "images_per_second",
     "methods_by_size",
+    "plot_dropout",
     "plot_gap_and_test",
     "plot_learning_curves",
     "plot_variants",
@@ -302,6 +303,40 @@ def seed_differences(study, method: str, baseline: str = "none", seeds=None) -> 
         name: [round(ours[name] - theirs[name], 2) for ours, theirs in differences]
         for name in ("train", "val", "gap", "test")
     }
+
+
+def plot_dropout(units, dropped, *, p: float):
+    """Dropout on a few activations (chapter 11): the values as they arrive (top) and
+    after dropout in training mode (bottom), where each is either 0 (a red cross) or
+    multiplied by ``1 / (1 - p)``; the original heights are outlined below. ``units``
+    and ``dropped`` are 1-D arrays of the same length."""
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    units, dropped = np.asarray(units), np.asarray(dropped)
+    if units.shape != dropped.shape or units.ndim != 1:
+        raise ValueError(
+            f"units and dropped must be 1-D arrays of one length, got shapes {units.shape} "
+            f"and {dropped.shape}"
+        )
+    positions = np.arange(len(units))
+    fig, (ax_in, ax_out) = plt.subplots(2, 1, figsize=(8, 4), sharex=True, sharey=True)
+    ax_in.bar(positions, units, color="C0")
+    ax_in.set(ylabel="value", title="activations arriving at the dropout layer")
+    ax_out.bar(positions, dropped, color=["C3" if d == 0 else "C0" for d in dropped])
+    ax_out.bar(positions, units, fill=False, edgecolor="grey", ls="--")
+    zero = dropped == 0
+    ax_out.plot(positions[zero], dropped[zero], "x", color="C3", ms=9, mew=2)  # the dropped
+    ax_out.set(
+        xlabel="unit",
+        ylabel="value",
+        xticks=positions,
+        title=f"after dropout (p = {p:g}): dropped, or scaled by 1 / (1 - p) = {1 / (1 - p):g}",
+    )
+    for ax in (ax_in, ax_out):
+        ax.grid(axis="y", alpha=0.3)
+    fig.tight_layout()
+    return fig
 
 
 def plot_variants(originals, variants):

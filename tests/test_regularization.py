@@ -299,3 +299,17 @@ def test_seed_differences_are_method_minus_baseline_per_seed_in_points():
     missing = reg.seed_differences(study, "l2")
     assert set(missing) == {"train", "val", "gap", "test"}
     assert all(len(v) == 1 and np.isnan(v[0]) for v in missing.values())
+
+
+def test_dropout_figure_shows_the_units_and_what_dropout_left_of_them():
+    units = np.array([0.5, 1.0, 0.25, 2.0])
+    dropped = np.array([1.0, 0.0, 0.5, 0.0])  # p = 0.5: kept ones doubled
+    fig = reg.plot_dropout(units, dropped, p=0.5)
+    top, bottom = fig.axes
+    assert [b.get_height() for b in top.patches] == units.tolist()
+    assert [b.get_height() for b in bottom.patches[:4]] == dropped.tolist()
+    assert "1 / (1 - p) = 2" in bottom.get_title()
+    (crosses,) = bottom.get_lines()
+    assert crosses.get_xdata().tolist() == [1, 3]  # the dropped units
+    with pytest.raises(ValueError, match="one length"):
+        reg.plot_dropout(units, dropped[:3], p=0.5)
