@@ -10,6 +10,10 @@ and against each parameter's declaration in :mod:`mnist_utils.parameters` (types
 bounds, and the options of a text such as ``ACTIVATION``): an unknown name, or a
 value out of range, stops the sweep at once.
 ``make rerun`` uses the same checks for a single setting.
+
+``--workers N`` runs the combinations in parallel on a local Dask cluster (N worker
+processes, one papermill execution per task); ``--scheduler ADDRESS`` sends them to an
+existing cluster. Skipping, outputs written whole and failed runs kept work the same.
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ from pathlib import Path
 from .files import atomic_write
 from .runtime import project_root
 
-__all__ = ["SweepError", "notebook_parameters", "parse_value", "plan", "run_sweep"]
+__all__ = ["SweepError", "notebook_parameters", "parse_value", "plan", "run_one", "run_sweep"]
 
 
 class SweepError(ValueError):
@@ -153,6 +157,37 @@ def _run_name(params: dict) -> str:
     return re.sub(r"[^A-Za-z0-9=._-]+", "-", text)
 
 
+def run_one(notebook: str, params: dict, target: str) -> dict:
+    """Execute ``notebook`` with ``params`` into ``target`` (written whole or not at all);
+    a failed run is kept as ``<name>.failed.ipynb`` to read its traceback. Returns the
+    row :func:`run_sweep` reports. A plain function of its arguments, so a Dask worker
+    can run it too."""
+    import papermill
+
+    target = Path(target)
+    name = target.stem
+    start = time.perf_counter()
+    partial = target.with_name(f".{name}.running.ipynb")
+    try:
+        papermill.execute_notebook(
+            notebook,
+            str(partial),
+            parameters=params,
+            cwd=str(Path(notebook).parent),
+            progress_bar=False,
+        )
+    except papermill.PapermillExecutionError as error:
+        failed = target.with_name(f"{name}.failed.ipynb")
+        partial.replace(failed)
+        status, output = f"failed: {error.ename}: {error.evalue}", failed
+    else:
+        atomic_write(target, partial.read_bytes())
+        partial.unlink()
+        status, output = "ran", target
+    seconds = round(time.perf_counter() - start, 1)
+    return {**params, "status": status, "output": str(output), "seconds": seconds}
+
+
 def run_sweep(
     notebook: str | Path,
     grid: list[tuple[str, str]],
@@ -161,60 +196,86 @@ def run_sweep(
     force: bool = False,
     timestamp: bool = False,
     progress: bool = True,
+    workers: int | None = None,
+    scheduler: str | None = None,
 ) -> list[dict]:
     """Execute every combination; returns one row per combination (params, status,
-    output path, seconds). Outputs are written whole or not at all."""
-    import papermill
-    from tqdm.auto import tqdm
+    output path, seconds), in the order of the grid. Outputs are written whole or not
+    at all; combinations already done are skipped unless ``force``.
 
+    By default the combinations run one after the other in this process. ``workers=N``
+    runs them in parallel on a local Dask cluster of N single-threaded worker
+    processes, one papermill execution per task; ``scheduler="tcp://host:8786"`` sends
+    them to an existing Dask cluster instead, whose workers must see the same files
+    (the book's checkout and the output folder) at the same paths."""
     notebook = Path(notebook).resolve()
     combos = plan(notebook, grid)  # raises before anything runs
-    folder = Path(out) if out else project_root() / "runs" / "sweeps" / notebook.stem
+    if workers is not None and (not isinstance(workers, int) or workers < 1):
+        raise SweepError(f"workers={workers!r}: give a whole number of worker processes, 1 or more")
+    folder = Path(out).resolve() if out else project_root() / "runs" / "sweeps" / notebook.stem
     folder.mkdir(parents=True, exist_ok=True)
-    rows = []
-    bar = tqdm(combos, desc=notebook.stem, disable=not progress or len(combos) == 1)
-    for params in bar:
+    rows: list[dict | None] = []
+    todo = []  # (index in rows, params, target)
+    for params in combos:
         name = _run_name(params)
         if timestamp:
             name = f"{notebook.stem}-{name}-{time.strftime('%Y%m%d-%H%M%S')}"
         target = folder / f"{name}.ipynb"
         if target.exists() and not force:
             rows.append({**params, "status": "done before", "output": str(target), "seconds": None})
-            continue
-        bar.set_postfix_str(name)
-        start = time.perf_counter()
-        partial = folder / f".{name}.running.ipynb"
-        try:
-            papermill.execute_notebook(
-                str(notebook),
-                str(partial),
-                parameters=params,
-                cwd=str(notebook.parent),
-                progress_bar=len(combos) == 1,
-            )
-        except papermill.PapermillExecutionError as error:
-            failed = folder / f"{name}.failed.ipynb"  # kept to read the traceback
-            partial.replace(failed)
-            rows.append(
-                {
-                    **params,
-                    "status": f"failed: {error.ename}: {error.evalue}",
-                    "output": str(failed),
-                    "seconds": round(time.perf_counter() - start, 1),
-                }
-            )
-            continue
-        atomic_write(target, partial.read_bytes())
-        partial.unlink()
-        rows.append(
-            {
-                **params,
-                "status": "ran",
-                "output": str(target),
-                "seconds": round(time.perf_counter() - start, 1),
-            }
-        )
+        else:
+            todo.append((len(rows), params, str(target)))
+            rows.append(None)
+    if workers is None and scheduler is None:
+        from tqdm.auto import tqdm
+
+        for index, params, target in tqdm(
+            todo, desc=notebook.stem, disable=not progress or len(todo) <= 1
+        ):
+            rows[index] = run_one(str(notebook), params, target)
+    else:
+        for index, row in _run_on_dask(str(notebook), todo, workers, scheduler, progress):
+            rows[index] = row
     return rows
+
+
+def _run_on_dask(notebook, todo, workers, scheduler, progress):
+    """Run :func:`run_one` for each of ``todo`` on Dask; yields ``(index, row)`` as tasks
+    finish. A local cluster is started (and closed) here unless ``scheduler`` names one."""
+    try:
+        from dask.distributed import Client, LocalCluster, as_completed
+    except ImportError:  # pragma: no cover - dask is pinned in requirements.txt
+        raise SweepError(
+            "--workers and --scheduler need Dask: pip install 'dask[distributed]'"
+        ) from None
+    import contextlib
+
+    with contextlib.ExitStack() as stack:
+        if scheduler:
+            client = stack.enter_context(Client(scheduler))
+        else:
+            cluster = stack.enter_context(
+                LocalCluster(
+                    n_workers=workers,
+                    threads_per_worker=1,  # one papermill kernel per worker at a time
+                    processes=True,
+                    dashboard_address=None,
+                )
+            )
+            client = stack.enter_context(Client(cluster))
+        futures = {
+            client.submit(
+                run_one, notebook, params, target, pure=False, key=f"sweep-{index}"
+            ): index
+            for index, params, target in todo
+        }
+        for done in as_completed(futures):
+            row = done.result()
+            if progress:
+                print(
+                    f"{Path(row['output']).name}: {row['status']} ({row['seconds']} s)", flush=True
+                )
+            yield futures[done], row
 
 
 def main(argv=None) -> int:
@@ -240,14 +301,34 @@ def main(argv=None) -> int:
         "--timestamp", action="store_true", help="name outputs with the time (a rerun never skips)"
     )
     parser.add_argument("--dry-run", action="store_true", help="check and list, run nothing")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        help="run the combinations in parallel on a local Dask cluster of N worker processes",
+    )
+    parser.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="run them on an existing Dask cluster, e.g. tcp://10.0.0.5:8786",
+    )
     args = parser.parse_args(argv)
+    if args.workers is not None and args.workers < 1:
+        parser.error("--workers must be at least 1")
+    if args.workers is not None and args.scheduler:
+        parser.error("--workers starts a local cluster; --scheduler uses an existing one: give one")
     try:
         if args.dry_run:
             for params in plan(Path(args.notebook), args.parameter):
                 print(_run_name(params))
             return 0
         rows = run_sweep(
-            args.notebook, args.parameter, out=args.out, force=args.force, timestamp=args.timestamp
+            args.notebook,
+            args.parameter,
+            out=args.out,
+            force=args.force,
+            timestamp=args.timestamp,
+            workers=args.workers,
+            scheduler=args.scheduler,
         )
     except SweepError as error:
         print(f"error: {error}", file=sys.stderr)

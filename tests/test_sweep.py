@@ -278,3 +278,51 @@ def test_command_line_exits_2_on_a_bad_parameter_without_running(tmp_path):
     assert "error: 09_activation_study.ipynb has no parameter 'ACTIVATIONS'" in result.stderr
     assert not out.exists()
     assert not (tmp_path / "results").exists()
+
+
+# ------------------------------------------------ the same sweeps on a Dask cluster
+
+
+def test_a_two_worker_local_cluster_runs_skips_and_keeps_failures(notebook, tmp_path):
+    out = tmp_path / "runs"
+    rows = sweep.run_sweep(notebook, [("NAME", "ok,bad")], out=out, progress=False, workers=2)
+    assert [r["status"] for r in rows] == ["ran", "failed: ValueError: NAME must not be bad"]
+    assert (out / "NAME=ok.ipynb").exists() and (out / "NAME=bad.failed.ipynb").exists()
+    assert not list(out.glob(".*"))  # no partial output left
+    again = sweep.run_sweep(notebook, [("NAME", "ok")], out=out, progress=False, workers=2)
+    assert [r["status"] for r in again] == ["done before"]
+
+
+def test_a_bad_number_of_workers_is_refused_before_anything_runs(notebook, tmp_path):
+    with pytest.raises(SweepError, match="workers=0: give a whole number of worker processes"):
+        sweep.run_sweep(notebook, [("SEED", "1")], out=tmp_path / "runs", workers=0)
+    assert not (tmp_path / "runs").exists()
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "mnist_utils.sweep",
+            str(notebook),
+            "--workers",
+            "2",
+            "--scheduler",
+            "tcp://127.0.0.1:8786",
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 2 and "give one" in result.stderr
+
+
+def test_a_quick_sweep_of_a_chapter_on_a_two_worker_cluster(tmp_path, monkeypatch):
+    """Chapter 9 in quick mode, its two combinations at once on two Dask workers: both run,
+    both are recorded, and nothing is left half-written."""
+    monkeypatch.setenv("MNIST_BOOK_QUICK", "1")  # the workers inherit the environment
+    monkeypatch.setenv("MNIST_BOOK_RESULTS", str(tmp_path / "results"))
+    monkeypatch.setenv("MNIST_BOOK_FIGURES", str(tmp_path / "figures"))
+    out = tmp_path / "sweeps"
+    rows = sweep.run_sweep(CHAPTER, GRID, out=out, progress=False, workers=2)
+    assert [(r["ACTIVATION"], r["status"]) for r in rows] == [("relu", "ran"), ("tanh", "ran")]
+    assert sorted(p.name for p in out.iterdir()) == NAMES
+    frame = results.load_results(quick=True, chapter="09")
+    assert sorted(frame["config.activation"]) == ["relu", "tanh"]
