@@ -1,4 +1,5 @@
-"""What a trained network's first layer looks for and what it sees (chapter 5).
+"""What a trained network's first layer looks for and what it sees (chapter 5), and how
+a feature map becomes a vector in Keras and in PyTorch (chapter 6).
 
 Framework-neutral: the functions take NumPy arrays in channel-first order, so a Keras
 kernel ``(kh, kw, 1, n)`` is passed as ``kernel[:, :, 0, :].transpose(2, 0, 1)`` and a
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["first_layer_filters", "feature_maps", "zero_share"]
+__all__ = ["first_layer_filters", "feature_maps", "flatten_orders", "zero_share"]
 
 
 def _as_stack(array, name: str, ndim: int) -> np.ndarray:
@@ -85,3 +86,46 @@ def zero_share(maps) -> float:
     if maps.size == 0:
         raise ValueError("no feature maps given")
     return float(np.mean(maps == 0))
+
+
+def flatten_orders(height: int = 2, width: int = 2, channels: int = 3):
+    """The two flatten orders (chapter 6): a ``height x width x channels`` feature map drawn
+    as its channel planes, each value labelled ``100 * channel + 10 * row + column`` and
+    coloured by its channel, then the vector Keras makes of it (height, width, channel)
+    and the one PyTorch makes (channel, height, width)."""
+    import matplotlib.pyplot as plt
+
+    if min(height, width, channels) < 1 or max(height, width) > 10 or channels > 10:
+        raise ValueError(
+            f"map {height} x {width} x {channels}: each size must lie in 1 ... 10, so that "
+            "the labels 100 * channel + 10 * row + column stay unique"
+        )
+    rows, cols, chans = np.meshgrid(range(height), range(width), range(channels), indexing="ij")
+    hwc = 100 * chans + 10 * rows + cols
+    orders = {
+        "Keras: (height, width, channel)": hwc.reshape(-1),
+        "PyTorch: (channel, height, width)": hwc.transpose(2, 0, 1).reshape(-1),
+    }
+    colours = plt.get_cmap("Pastel1").colors
+    n = height * width * channels
+    fig = plt.figure(figsize=(max(6.0, 0.45 * n), 4.2))
+    grid = fig.add_gridspec(3, channels, height_ratios=[2.2, 1, 1])
+    for c in range(channels):
+        ax = fig.add_subplot(grid[0, c])
+        ax.imshow(np.full((height, width), c), cmap="Pastel1", vmin=0, vmax=8)
+        for r in range(height):
+            for k in range(width):
+                ax.text(k, r, f"{hwc[r, k, c]:03d}", ha="center", va="center", fontsize=9)
+        ax.set_title(f"channel {c}", fontsize=9)
+        ax.set_xticks([])
+        ax.set_yticks([])
+    for row, (title, vector) in enumerate(orders.items(), 1):
+        ax = fig.add_subplot(grid[row, :])
+        for i, value in enumerate(vector):
+            ax.add_patch(plt.Rectangle((i, 0), 1, 1, color=colours[value // 100], ec="grey"))
+            ax.text(i + 0.5, 0.5, f"{value:03d}", ha="center", va="center", fontsize=8)
+        ax.set(xlim=(0, n), ylim=(0, 1), title=title)
+        ax.set_xticks(np.arange(n) + 0.5, [str(i) for i in range(n)], fontsize=7)
+        ax.set_yticks([])
+    fig.tight_layout()
+    return fig

@@ -51,3 +51,17 @@ def test_zero_share_counts_exact_zeros():
     assert feature_maps.zero_share(np.array([[0.0, 1.0], [0.0, 0.5]])) == 0.5
     with pytest.raises(ValueError, match="no feature maps"):
         feature_maps.zero_share(np.zeros((0, 3)))
+
+
+def test_flatten_orders_labels_each_position_with_the_value_it_holds():
+    fig = feature_maps.flatten_orders(2, 2, 3)
+    planes, keras_strip, torch_strip = fig.axes[:3], fig.axes[3], fig.axes[4]
+    assert len(fig.axes) == 5
+    assert [t.get_text() for t in planes[1].texts] == ["100", "101", "110", "111"]
+    labels = [t.get_text() for t in keras_strip.texts]
+    assert labels[:4] == ["000", "100", "200", "001"]
+    assert [t.get_text() for t in torch_strip.texts][:4] == ["000", "001", "010", "011"]
+    assert keras_strip.get_title().startswith("Keras")
+    plt.close(fig)
+    with pytest.raises(ValueError, match="must lie in 1 ... 10"):
+        feature_maps.flatten_orders(2, 2, 11)
