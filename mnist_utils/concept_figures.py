@@ -157,7 +157,7 @@ def plot_kernel_on_grid(grid, kernel, output, at: tuple[int, int]):
     axes[1].set_title(f"kernel {k} x {kernel.shape[1]}", fontsize=10)
     axes[2].set_title(
         f"output {output.shape[0]} x {output.shape[1]}\n"
-        f"output[{i}, {j}] = sum of 9 products = {output[i, j]:.1f}",
+        f"output[{i}, {j}] = sum of {kernel.size} products = {output[i, j]:.1f}",
         fontsize=10,
     )
     fig.tight_layout()
@@ -236,12 +236,12 @@ def plot_pooling(grid, max_pooled, mean_pooled, size: int = 2):
     return fig
 
 
-def plot_network_flow(digit, rows):
+def plot_network_flow(digit, rows, *, ncols: int = 4):
     """One digit's way through a network (chapter 01): the digit, then each layer of
     :func:`~mnist_utils.layer_arithmetic.layer_table`'s ``rows`` drawn to scale (a map
     as a square whose side is its height, a stack of squares for its channels; a vector
-    as a bar), labelled with the layer, its output shape and its parameters; returns the
-    figure."""
+    as a bar), labelled with the layer, its output shape and its parameters, ``ncols``
+    panels a row, read left to right and top to bottom; returns the figure."""
     import matplotlib.pyplot as plt
     from matplotlib.patches import Rectangle
 
@@ -251,11 +251,19 @@ def plot_network_flow(digit, rows):
             f"need a 2-D digit and at least one layer row, got a {digit.ndim}-D digit "
             f"and {len(rows)} rows"
         )
-    fig, axes = plt.subplots(1, len(rows) + 1, figsize=(1.7 * (len(rows) + 1), 3.2))
-    axes[0].imshow(digit, cmap="gray_r")
-    axes[0].set_title("input", fontsize=9)
-    axes[0].set_xlabel(" x ".join(map(str, (*digit.shape, 1))), fontsize=9)
-    longest = max(np.prod(row.out_shape) for row in rows if len(row.out_shape) == 1) or 1
+    nrows = -(-(len(rows) + 1) // ncols)
+    fig, grid = plt.subplots(nrows, ncols, figsize=(2.4 * ncols, 3.3 * nrows), squeeze=False)
+    axes = grid.ravel()
+    for ax in axes[len(rows) + 1 :]:
+        ax.set_visible(False)
+    axes[0].imshow(digit, cmap="gray_r", extent=(0.1, 0.85, 0.1, 0.85))  # the maps' scale
+    axes[0].add_patch(Rectangle((0.1, 0.1), 0.75, 0.75, fill=False, ec="grey"))
+    axes[0].set(xlim=(0, 1), ylim=(0, 1), xticks=[], yticks=[])
+    axes[0].set_title("input", fontsize=11)
+    axes[0].set_xlabel(" x ".join(map(str, (*digit.shape, 1))), fontsize=11)
+    longest = max((np.prod(row.out_shape) for row in rows if len(row.out_shape) == 1), default=10)
+    for spine in axes[0].spines.values():
+        spine.set_visible(False)
     for ax, row in zip(axes[1:], rows):
         shape = row.out_shape
         if len(shape) == 3:
@@ -272,9 +280,9 @@ def plot_network_flow(digit, rows):
         ax.set(xlim=(0, 1), ylim=(0, 1), aspect="equal", xticks=[], yticks=[])
         for spine in ax.spines.values():
             spine.set_visible(False)
-        ax.set_title(f"{row.name}\n{row.params:,} parameters", fontsize=9)
-        ax.set_xlabel(" x ".join(map(str, shape)), fontsize=9)
-    fig.tight_layout()
+        ax.set_title(f"{row.name}\n{row.params:,} parameters", fontsize=11)
+        ax.set_xlabel(" x ".join(map(str, shape)), fontsize=11)
+    fig.tight_layout(h_pad=2.5)
     return fig
 
 
