@@ -21,6 +21,7 @@ __all__ = [
     "percent_tables",
     "plot_budget_curves",
     "plot_learning_curves",
+    "plot_weight_changes",
     "read_results",
     "summarize",
 ]
@@ -203,6 +204,47 @@ def plot_learning_curves(study, seed: int):
     axes[0][0].legend(fontsize=7)
     fig.suptitle(f"Fine-tuning on 5-9, seed {seed}")
     fig.tight_layout()
+    return fig
+
+
+def plot_weight_changes(changes: dict):
+    """The singular values of the change each method made to one weight matrix
+    (chapter 8), largest first on a log scale, one line per method. ``changes`` maps a
+    method to its change (tuned minus pretrained weight, or a LoRA adapter's ``B A``) as
+    a 2-D array; singular values below 1e-6 of the largest change's are left out, so a
+    rank-r change draws r points. Returns the figure."""
+    import matplotlib.pyplot as plt
+
+    if not changes:
+        raise ValueError("give at least one method's weight change as method: 2-D array")
+    values = {}
+    for method, change in changes.items():
+        change = np.asarray(change, dtype=np.float64)
+        if change.ndim != 2:
+            raise ValueError(f"{method}: the change must be a 2-D matrix, got {change.shape}")
+        values[method] = np.linalg.svd(change, compute_uv=False)
+    floor = 1e-6 * max(v.max() for v in values.values())
+    fig, ax = plt.subplots(figsize=(7, 3.8))
+    for method, singular in values.items():
+        kept = singular[singular > floor]
+        ax.plot(
+            np.arange(1, len(kept) + 1),
+            kept,
+            marker=".",
+            ms=4,
+            lw=1,
+            color=_colour(method) if method in METHODS else None,
+            label=method,
+        )
+    ax.set(
+        xscale="log",
+        yscale="log",
+        xlabel="index of the singular value (largest first)",
+        ylabel="singular value",
+        title="How many directions each method changed",
+    )
+    ax.grid(alpha=0.3, which="both")
+    ax.legend(fontsize=8)
     return fig
 
 

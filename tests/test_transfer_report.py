@@ -106,3 +106,23 @@ def test_gaps_to_scratch_span_the_budgets():
     assert figures["linear_probe_vs_scratch_max_pts"] == pytest.approx(5.0)
     assert figures["probe_min_pct"] == pytest.approx(51.0)
     assert figures["probe_max_pct"] == pytest.approx(96.0)
+
+
+def test_weight_changes_draw_one_point_per_direction_changed():
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    low_rank = rng.normal(size=(12, 2)) @ rng.normal(size=(2, 30))  # rank 2
+    full = rng.normal(size=(12, 30))  # rank 12
+    fig = transfer_report.plot_weight_changes({"lora": low_rank, "full_small_lr": full})
+    lines = fig.axes[0].get_lines()
+    assert [line.get_label() for line in lines] == ["lora", "full_small_lr"]
+    assert len(lines[0].get_xdata()) == 2 and len(lines[1].get_xdata()) == 12
+    np.testing.assert_allclose(lines[1].get_ydata(), np.linalg.svd(full, compute_uv=False))
+    assert lines[0].get_color() == "C5"  # lora's colour in every figure of the chapter
+    plt.close(fig)
+    with pytest.raises(ValueError, match="2-D matrix"):
+        transfer_report.plot_weight_changes({"lora": np.zeros(3)})
+    with pytest.raises(ValueError, match="at least one"):
+        transfer_report.plot_weight_changes({})
