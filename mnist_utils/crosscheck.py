@@ -89,8 +89,9 @@ class CheckTable(list):
 
     def line(self) -> str:
         """One line: the calls of the framework in view (PyTorch when it took part,
-        else the first one) with their largest difference and tolerance, then how many
-        checks the other frameworks passed and their largest difference.
+        else the first one) with their largest difference, then how many checks the
+        other frameworks passed and their largest difference. Every check passed its
+        tolerance, or the table would not exist: :func:`compare` raises.
 
         At most two calls are named; more are counted (``"a, b and 3 more"``).
         """
@@ -103,13 +104,10 @@ class CheckTable(list):
         calls = ", ".join(c.call for c in ours[:2])
         if len(ours) > 2:
             calls += f" and {len(ours) - 2} more"
-        text = (
-            f"{shown} {calls}: equal to the hand result, largest |difference| "
-            f"{ours.largest:.1e} (tolerance {max(c.tolerance for c in ours):.0e})"
-        )
+        text = f"{shown} {calls}: max |diff| {ours.largest:.1e}"
         if rest:
             names = ", ".join(dict.fromkeys(c.framework for c in rest))
-            text += f"; {names}: {len(rest)} more, largest {rest.largest:.1e}"
+            text += f" | {names}: {len(rest)} more, max {rest.largest:.1e}"
         return text
 
     def named(self, case: str) -> CheckTable:
