@@ -307,11 +307,11 @@ def run_study(
             if progress:
                 named = "  ".join(f"{key} {config.get(key)}" for key in varying)
                 print(
-                    f"{named}  seed {seed}: {len(history['loss'])} epoch(s) in "
+                    f"{named}  seed {seed}: epochs {len(history['loss'])}, "
                     f"{seconds:5.1f} s  val {history['val_accuracy'][-1]:.4f}  "
                     f"test {test_accuracy:.4f}"
                 )
     study.seconds = time.perf_counter() - start
     if progress:
-        print(f"{len(study)} run(s) in {study.seconds / 60:.1f} minutes")
+        print(f"runs: {len(study)}, {study.seconds / 60:.1f} minutes in all")
     return study

@@ -205,10 +205,11 @@ def test_both_configurations_ran_and_were_recorded(swept):
 def test_each_notebook_trained_one_tiny_run_and_the_table_joins_the_sweep(swept):
     relu, tanh = (_printed(swept["out"] / name) for name in NAMES)
     assert "activations: relu\n" in relu and "seeds: [0]\n" in relu
-    assert "1 run(s), 800 images x 1 epoch(s) each" in relu
+    assert "runs: 1; each trains on 800 images, epochs: 1" in relu
     assert "activation tanh " not in relu
     # the second notebook's table reads the first one's run back from the record
-    assert "1 recorded run(s)" in relu and "2 recorded run(s)" in tanh
+    assert "recorded runs with n_train=800, epochs=1: 1" in relu
+    assert "recorded runs with n_train=800, epochs=1: 2" in tanh
 
 
 def test_a_second_call_skips_what_is_done(swept):
