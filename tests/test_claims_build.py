@@ -129,3 +129,32 @@ def test_a_cell_that_fails_fails_the_build_with_the_books_settings(tmp_path):
     result = build(book)
     assert result.returncode != 0
     assert "a broken cell" in result.stdout + result.stderr
+
+
+def _build_site_module():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("build_site", ROOT / "tools" / "build_site.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_without_a_repository_address_the_site_has_no_repository_or_launch_buttons(tmp_path):
+    build_site = _build_site_module()
+    config = {
+        "html": {"use_repository_button": True, "use_issues_button": True},
+        "repository": {"url": "", "branch": "main"},
+        "launch_buttons": {"notebook_interface": "jupyterlab", "colab_url": "https://colab"},
+        "sphinx": {"local_extensions": {"claims": "book/_ext"}},
+    }
+    unset = build_site.effective_config(config, tmp_path)
+    assert "repository" not in unset and "colab_url" not in unset["launch_buttons"]
+    assert not unset["html"]["use_repository_button"] and not unset["html"]["use_issues_button"]
+    assert unset["sphinx"]["local_extensions"]["claims"] == str(tmp_path / "book" / "_ext")
+    config["repository"]["url"] = "https://github.com/example/book"
+    published = build_site.effective_config(config, tmp_path)
+    assert published["repository"]["url"] == "https://github.com/example/book"
+    assert published["html"]["use_repository_button"] is True
+    assert published["launch_buttons"]["colab_url"] == "https://colab"
+    assert config["sphinx"]["local_extensions"]["claims"] == "book/_ext"  # input untouched

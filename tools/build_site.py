@@ -31,6 +31,27 @@ SUMMARY_PAGES = ["book/results.md", "book/claims.md"]
 KEYED_FILES = ["requirements.txt", "requirements-data.txt", "_config.yml", "pyproject.toml"]
 
 
+def effective_config(config: dict, root: Path) -> dict:
+    """The configuration the build uses: ``config`` (the book's ``_config.yml``) with its
+    local extensions' paths made absolute (the effective file lives in the build folder),
+    and, while ``repository.url`` is empty, no repository, issues or launch buttons:
+    the repository's address is one setting, and the buttons appear once it is set."""
+    import copy
+
+    config = copy.deepcopy(config)
+    sphinx = config.get("sphinx", {})
+    for name, path in (sphinx.get("local_extensions") or {}).items():
+        sphinx["local_extensions"][name] = str((root / path).resolve())
+    if not (config.get("repository") or {}).get("url"):
+        config.pop("repository", None)
+        html = config.setdefault("html", {})
+        html["use_repository_button"] = html["use_issues_button"] = False
+        html["use_edit_page_button"] = False
+        config.pop("launch_buttons", None)
+        config["launch_buttons"] = {"notebook_interface": "jupyterlab"}
+    return config
+
+
 def output_folder(root: Path, mode: str) -> Path:
     """Where a mode's build goes: the full site in ``<root>/_build``, quick mode's in
     ``<root>/_build/quick/_build`` (so each keeps its own execution cache)."""
@@ -90,8 +111,13 @@ def main(argv=None) -> int:
         MNIST_BOOK_QUICK="1" if args.mode == "quick" else "0",
         MNIST_BOOK_BUILD=str(build),
     )
+    import yaml
+
+    config_file = build / "_config.effective.yml"
+    settings = yaml.safe_load((root / "_config.yml").read_text(encoding="utf-8"))
+    config_file.write_text(yaml.safe_dump(effective_config(settings, root), allow_unicode=True))
     command = [str(Path(sys.executable).parent / "jupyter-book"), "build", str(root)]
-    command += ["--path-output", str(build.parent)]
+    command += ["--path-output", str(build.parent), "--config", str(config_file)]
     if args.strict:
         command += ["-W", "-n", "--keep-going"]
     result = subprocess.run(command, env=env, cwd=root)
