@@ -41,7 +41,9 @@ def to_tensors(x, y=None, *, mean=MNIST_MEAN, std=MNIST_STD, device=None):
     x = np.asarray(x)
     if x.ndim != 3 or x.shape[1:] != (28, 28):
         raise ValueError(f"expected images of shape (N, 28, 28), got {x.shape}")
-    images = torch.from_numpy(x).to(device=device, dtype=torch.float32).div_(255)
+    # copy=True: a float32 array would otherwise share its memory with the tensor and be
+    # normalised in place
+    images = torch.from_numpy(x).to(device=device, dtype=torch.float32, copy=True).div_(255)
     images = images.sub_(mean).div_(std).unsqueeze(1)
     if y is None:
         return images

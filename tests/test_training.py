@@ -104,3 +104,14 @@ def test_fit_steps_a_per_batch_scheduler_and_can_skip_validation(small):
         training.fit(net, [], None, optimizer, epochs=1, device="cpu", scheduler_step="step")
     with pytest.raises(ValueError, match="pass val_batches"):
         training.fit(net, [], None, optimizer, epochs=1, device="cpu", patience=2)
+
+
+def test_to_tensors_leaves_its_input_alone_whatever_its_dtype():
+    from mnist_utils.training import MNIST_MEAN, MNIST_STD, to_tensors
+
+    for dtype in (np.uint8, np.float32, np.float64):
+        images = np.full((2, 28, 28), 255, dtype=dtype)
+        tensor = to_tensors(images)
+        assert (images == 255).all(), dtype  # not normalised in place
+        assert tensor.shape == (2, 1, 28, 28)
+        assert np.allclose(tensor.numpy(), (1 - MNIST_MEAN) / MNIST_STD)
