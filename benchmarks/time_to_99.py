@@ -84,13 +84,10 @@ def parse_args(argv=None):
 def verdict(figures: dict, goal: speed.RaceGoal = speed.RACE_GOAL) -> str:
     """The goal, what the race measured and whether it met the goal, a line each."""
     ratio = figures["book_over_tuomaso"]
-    measured = (
-        f"{figures['fast_reached']} of {figures['fast_runs']} seeds reached the target; "
-        + (
-            "tuomaso's recipe did not run, so there is no time ratio"
-            if math.isnan(ratio)
-            else f"the book's median time is {ratio:.2f} times tuomaso's"
-        )
+    measured = f"{figures['fast_reached']} of {figures['fast_runs']} seeds reached the target; " + (
+        "tuomaso's recipe did not run, so there is no time ratio"
+        if math.isnan(ratio)
+        else f"the book's median time is {ratio:.2f} times tuomaso's"
     )
     return (
         f"goal: the target on at least {goal.reached} of {goal.runs} seeds (or the same "

@@ -46,7 +46,8 @@ One chapter's subject each:
 - :mod:`mnist_utils.numpy_cnn` -- a CNN from scratch in NumPy, forward and backward (ch. 04);
   :mod:`~mnist_utils.numpy_cnn_training`, :mod:`~mnist_utils.numpy_cnn_checks` and
   :mod:`~mnist_utils.numpy_cnn_figures` train it, check it and draw it
-- :mod:`mnist_utils.feature_maps` -- a trained network's first-layer kernels and feature maps (ch. 05)
+- :mod:`mnist_utils.feature_maps` -- first-layer kernels and feature maps of a trained network
+  (ch. 05)
 - :mod:`mnist_utils.throughput` -- timing the ways of feeding a PyTorch network (ch. 06)
 - :mod:`mnist_utils.own_digits` -- digits that did not come from MNIST (ch. 07)
 - :mod:`mnist_utils.occlusion` -- which part of a digit a prediction rests on (ch. 07)
@@ -57,9 +58,12 @@ One chapter's subject each:
   its tables and figures
 - :mod:`mnist_utils.regularization` -- the regularisation study's methods and tables (ch. 11)
 - :mod:`mnist_utils.speed`   -- the race to 99%, its tables and goal, the ablation (ch. 12);
-  :mod:`~mnist_utils.peer_recipes` the public recipes it races against
-- :mod:`mnist_utils.best_model` -- the best recipe's members and combinations (ch. 12)
-- :mod:`mnist_utils.draw`    -- draw a digit with the mouse, live probabilities (ch. 12)
+  :mod:`~mnist_utils.peer_recipes` the public recipes it races against;
+  :mod:`~mnist_utils.recipe_figures` pictures of the recipes' ingredients (chs. 12-13)
+- :mod:`mnist_utils.best_model` -- the best recipe's members and combinations (ch. 13)
+- :mod:`mnist_utils.draw`    -- draw a digit with the mouse, live probabilities (ch. 13)
+- :mod:`mnist_utils.scoreboard` -- the results page's picture of every model
+- :mod:`mnist_utils.sweep`   -- a chapter for many parameter settings, on Dask if asked
 
 The framework-specific modules (models, training) are imported as
 ``from mnist_utils import models``; they load PyTorch/TensorFlow only when called.
