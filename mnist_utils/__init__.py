@@ -21,7 +21,7 @@ Set-up and bookkeeping, shared by every chapter:
 - :mod:`mnist_utils.claims`  -- findings in the prose, checked by the run: ✓, ✗ or ○ (ch. 05);
   :mod:`~mnist_utils.claim_index` lists them on the page "Claims"
 - :mod:`mnist_utils.studies` -- running a study's grid, summarising its runs (ch. 08-11)
-- :mod:`mnist_utils.sweep`   -- a chapter for many parameter values, through papermill
+- :mod:`mnist_utils.sweep`   -- a chapter for many parameter values (papermill; Dask if asked)
 
 Networks, training and evaluation:
 
@@ -63,7 +63,6 @@ One chapter's subject each:
 - :mod:`mnist_utils.best_model` -- the best recipe's members and combinations (ch. 13)
 - :mod:`mnist_utils.draw`    -- draw a digit with the mouse, live probabilities (ch. 13)
 - :mod:`mnist_utils.scoreboard` -- the results page's picture of every model
-- :mod:`mnist_utils.sweep`   -- a chapter for many parameter settings, on Dask if asked
 
 The framework-specific modules (models, training) are imported as
 ``from mnist_utils import models``; they load PyTorch/TensorFlow only when called.
