@@ -63,8 +63,9 @@ def test_first_code_cell_is_the_parameters_cell(path):
     }
     assert seen == assigned, f"papermill reads {sorted(seen)}, the cell sets {sorted(assigned)}"
     assert isinstance(assigned.get("SEED"), int), "SEED must be a parameter"
-    setup = "".join(code[1]["source"])
-    assert "setup_chapter(" in setup, "the second code cell calls setup_chapter(...)"
+    # then the Colab cell (hidden on the site; see test_colab.py), then the set-up cell
+    setup = "".join(code[2]["source"])
+    assert "setup_chapter(" in setup, "the third code cell calls setup_chapter(...)"
 
 
 def test_every_chapter_is_in_the_toc_and_the_toc_points_at_real_files():
