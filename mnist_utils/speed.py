@@ -629,8 +629,9 @@ def plot_race(results, target: float):
         ylabel="test accuracy (%)",
         title="The race: test accuracy after each evaluation",
     )
+    # down to the lowest evaluation: a quick run's low accuracies stay on the chart too
     low = min(a for r in results for _, _, a in r.history)
-    ax.set_ylim(max(90, 100 * low - 0.5), 100)
+    ax.set_ylim(min(100 * low, 100 * target) - 0.5, 100)
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
     return fig

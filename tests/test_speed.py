@@ -385,6 +385,8 @@ def test_plot_race_draws_every_evaluation_with_a_legend_entry_per_recipe():
     assert colours[0] == colours[3] == colours[4] != colours[1] == colours[2] == colours[5]
     assert list(runs[6].get_xdata()) == [20.0, 40.0, 60.0]
     assert ax.get_xscale() == "log"
+    lowest = min(a for r in synthetic_race() for _, _, a in r.history)
+    assert ax.get_ylim() == (min(100 * lowest, 99.0) - 0.5, 100)  # every point is on the chart
     plt.close(fig)
 
 
