@@ -670,7 +670,9 @@ def ablation(
     verbose: bool = True,
 ):
     """Chapter 12's ablation: :func:`book_recipe` once per seed for each variant,
-    scored on the validation split (``x_val``), never on the test set.
+    scored on the validation split (``x_val``), never on the test set. The runs go seed
+    by seed, each seed running every variant in turn (the order rotated from one seed to
+    the next), so that the time ratios compare runs made at the same moments.
 
     ``variants`` maps a name to the :func:`book_recipe` options it changes
     (``{"model_fn": ..., "one_cycle": False, "lr": ...}``); the first variant is
@@ -685,22 +687,27 @@ def ablation(
     seeds = list(seeds)
     if not variants or not seeds:
         raise ValueError("the ablation needs at least one variant and one seed")
-    runs = {}
-    for name, changes in variants.items():
-        runs[name] = [
-            book_recipe(
-                x_fit,
-                y_fit,
-                x_val,
-                y_val,
-                seed=seed,
-                target=target,
-                device=device,
-                name=name,
-                **{"lr": lr, **changes},
+    # seed by seed, every variant in turn, the order rotated from seed to seed, so that a
+    # busy moment of the machine falls on all the variants alike
+    names = list(variants)
+    runs = {name: [] for name in names}
+    for k, seed in enumerate(seeds):
+        for name in names[k % len(names) :] + names[: k % len(names)]:
+            runs[name].append(
+                book_recipe(
+                    x_fit,
+                    y_fit,
+                    x_val,
+                    y_val,
+                    seed=seed,
+                    target=target,
+                    device=device,
+                    name=name,
+                    **{"lr": lr, **variants[name]},
+                )
             )
-            for seed in seeds
-        ]
+    for name in names:
+        runs[name].sort(key=lambda r: seeds.index(r.seed))
         if verbose:
             print(
                 f"{name}: "
