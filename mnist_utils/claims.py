@@ -229,7 +229,7 @@ def report(claims: list[Claim]) -> str:
     reached = {s: sum(c.status == s for c in targets) for s in (HELD, FAILED, UNCHECKED)}
     lines = [
         f"claims: {len(found)} in all; {counts[HELD]} held, {counts[FAILED]} failed, "
-        f"{counts[UNCHECKED]} not checked (quick mode)",
+        f"{counts[UNCHECKED]} not checked",
         f"goals: {len(targets)} in all; "
         + ", ".join(f"{reached[s]} {GOAL_WORDS[s]}" for s in (HELD, FAILED, UNCHECKED)),
     ]

@@ -91,7 +91,7 @@ def test_claims_are_read_back_from_a_builds_glue_files(tmp_path):
     assert [c.key for c in found] == ["a", "b"]
     assert claims.failed(found) == [lost]
     assert claims.report(found).splitlines() == [
-        "claims: 2 in all; 1 held, 1 failed, 0 not checked (quick mode)",
+        "claims: 2 in all; 1 held, 1 failed, 0 not checked",
         "goals: 0 in all; 0 met, 0 not met, 0 not checked",
         "  FAILED  chapter 06  b: ✗ x 1.5",
     ]
@@ -213,7 +213,7 @@ def test_goals_are_reported_apart_and_never_fail_a_build(tmp_path):
     assert claims.failed(glued[2:]) == []
     assert [g.key for g in claims.goals(found)] == ["race", "best", "ensemble", "slow"]
     assert claims.report(found).splitlines() == [
-        "claims: 2 in all; 1 held, 1 failed, 0 not checked (quick mode)",
+        "claims: 2 in all; 1 held, 1 failed, 0 not checked",
         "goals: 4 in all; 1 met, 2 not met, 1 not checked",
         "  FAILED  chapter 06  b: ✗ x 1.5",
         "  NOT MET  chapter 12  race: reached 9, runs 10",
