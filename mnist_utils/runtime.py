@@ -35,6 +35,7 @@ from pathlib import Path
 import numpy as np
 
 from .checks import ParameterError
+from .lab_values import show_for_lab
 
 __all__ = [
     "ParameterError",
@@ -251,6 +252,7 @@ class ChapterRun:
         makes ``{glue:text}`n_train``` and ``{glue:text}`epochs``` available."""
         for name, value in figures.items():
             glue(name, value)
+        show_for_lab(figures)
 
     def claim(
         self, key: str, held, *, always: bool = False, measured: bool = True, **values
@@ -263,7 +265,9 @@ class ChapterRun:
         Returns nothing, so a cell that ends with a claim shows no output."""
         from .claims import check
 
-        glue(key, self._checked(check, key, held, always, measured, values))
+        claim = self._checked(check, key, held, always, measured, values)
+        glue(key, claim)
+        show_for_lab({key: claim})
 
     def goal(self, key: str, met, *, always: bool = False, measured: bool = True, **values) -> None:
         """Set a goal fixed before the run beside what this run reached, and glue its badge
@@ -272,7 +276,9 @@ class ChapterRun:
         met" with ``values``, and never fails the release build. Returns nothing."""
         from .claims import check_goal
 
-        glue(key, self._checked(check_goal, key, met, always, measured, values))
+        goal = self._checked(check_goal, key, met, always, measured, values)
+        glue(key, goal)
+        show_for_lab({key: goal})
 
     def _checked(self, check, key, condition, always, measured, values):
         """``check`` (a claim's or a goal's) applied with this run's chapter and mode."""
