@@ -22,6 +22,8 @@ Set-up and bookkeeping, shared by every chapter:
   :mod:`~mnist_utils.claim_index` lists them on the page "Claims"
 - :mod:`mnist_utils.studies` -- running a study's grid, summarising its runs (ch. 08-11)
 - :mod:`mnist_utils.sweep`   -- a chapter for many parameter values (papermill; Dask if asked)
+- :mod:`mnist_utils.translation` -- the Chinese edition's notebooks (``make lab LANG=zh_CN``)
+  and claim sentences: markdown translated from its gettext catalogue
 
 Networks, training and evaluation:
 

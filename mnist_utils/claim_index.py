@@ -3,7 +3,10 @@ every goal the chapters set before their runs, with its sentence and status.
 
 Reads a build's executed chapters (``_build/jupyter_execute``): the claims and glued
 numbers from each chapter's ``*.glue.json``, the sentences from the chapter's markdown
-(see :mod:`mnist_utils.claims`).
+(see :mod:`mnist_utils.claims`). In the Chinese edition (``$MNIST_BOOK_LANGUAGE`` is
+``zh_CN``, set by ``tools/build_site.py --language zh_CN``) the markdown is first
+translated from the chapter's catalogue (:mod:`mnist_utils.translation`), so the sentences
+are the Chinese page's.
 """
 
 from __future__ import annotations
@@ -16,7 +19,10 @@ from pathlib import Path
 from .claims import CLAIM, GOAL, MARKS, Claim, claim_sentences, claims_in_glue
 from .runtime import project_root, resolve_quick
 
-__all__ = ["build_folder", "claims_table", "goals_table"]
+__all__ = ["build_folder", "claims_table", "edition", "goals_table"]
+
+LANGUAGE_ENV = "MNIST_BOOK_LANGUAGE"
+CHINESE = "zh_CN"
 
 
 def build_folder(quick: bool | None = None) -> Path:
@@ -29,9 +35,23 @@ def build_folder(quick: bool | None = None) -> Path:
     return root / "quick" / "_build" if quick else root
 
 
+def edition() -> str:
+    """The edition being built: ``$MNIST_BOOK_LANGUAGE`` (``zh_CN`` for the Chinese one),
+    else ``en``."""
+    return os.environ.get(LANGUAGE_ENV, "").strip() or "en"
+
+
 def _chapter_markdown(notebook: Path) -> tuple[str, str]:
+    """A chapter's title and markdown cells, in the language of the edition being built."""
     cells = json.loads(notebook.read_text())["cells"]
     markdown = ["".join(c["source"]) for c in cells if c["cell_type"] == "markdown"]
+    if edition() == CHINESE:
+        # imported here: only the Chinese build needs babel and a markdown parser
+        from .translation import load_catalogue, translate_markdown
+
+        # the catalogues sit beside the chapters: <project>/locale/zh_CN/LC_MESSAGES
+        catalogue = load_catalogue(f"chapters/{notebook.stem}", root=notebook.parent.parent)
+        markdown = [translate_markdown(text, catalogue) for text in markdown]
     title = markdown[0].splitlines()[0].lstrip("# ") if markdown else notebook.stem
     return title, "\n\n".join(markdown)
 

@@ -245,10 +245,12 @@ def report(claims: list[Claim]) -> str:
 _TEX = {r"\times": "×", r"\to": "→", r"\le": "≤", r"\ge": "≥", r"\cdot": "·", r"\,": " "}
 _ROLE = re.compile(r"\{(glue(?::\w+)?|claim|goal)\}`([^`]*)`")
 # where a sentence starts: after a full stop, colon or semicolon and a space, a blank
-# line, a list item, or a heading
+# line, a list item, or a heading; after a Chinese full stop (。！？；：) with or without a
+# space, since Chinese writes none (the Chinese edition's page "Claims")
 _MARKER = r"(?:(?:[-*+]|\d+\.)\s+|#+\s+)"
 _SENTENCE_START = re.compile(
-    rf"(?<!e\.g)(?<!i\.e)(?<!\bvs)[.!?;:]\s+{_MARKER}?|\n\s*\n\s*{_MARKER}?|\n\s*{_MARKER}|^\s*{_MARKER}?"
+    rf"(?<!e\.g)(?<!i\.e)(?<!\bvs)[.!?;:]\s+{_MARKER}?|[。！？；：]\s*{_MARKER}?"
+    rf"|\n\s*\n\s*{_MARKER}?|\n\s*{_MARKER}|^\s*{_MARKER}?"
 )
 
 
@@ -271,16 +273,16 @@ def claim_sentences(markdown: str, glue_data: dict | None = None) -> dict[str, s
     """Each ``{claim}`key``` and ``{goal}`key``` in a page's markdown, mapped to the
     sentence it ends, with the numbers glued into it filled in from ``glue_data`` (a
     build's ``*.glue.json``) and the markup removed: the text the page "Claims" lists
-    beside each mark."""
+    beside each mark. The markdown may be the Chinese edition's (see
+    :mod:`mnist_utils.translation`), whose sentences end at 。！？；： with no space."""
     glue_data = glue_data or {}
     sentences = {}
     for match in re.finditer(r"\{(?:claim|goal)\}`([^`]+)`", markdown):
         head = markdown[: match.start()]
         starts = [0] + [m.end() for m in _SENTENCE_START.finditer(head) if m.end() < len(head)]
-        # a full stop inside brackets does not end the sentence: start before the bracket
-        start = next(
-            (at for at in reversed(starts) if head[at:].count("(") >= head[at:].count(")")), 0
-        )
+        # a full stop inside brackets (or Chinese ones, （）) does not end the sentence:
+        # start before the bracket
+        start = next((at for at in reversed(starts) if _balanced(head[at:])), 0)
         text = head[start:]
         text = _ROLE.sub(
             lambda m: "" if m[1] in (CLAIM, GOAL) else _pasted(m[1], m[2], glue_data), text
@@ -290,5 +292,11 @@ def claim_sentences(markdown: str, glue_data: dict | None = None) -> dict[str, s
             text = text.replace(tex, symbol)
         text = text.replace("$", "")
         text = re.sub(r"[*_`]", "", " ".join(text.split()))
-        sentences[match[1].strip()] = text.strip().rstrip(",;:")
+        sentences[match[1].strip()] = text.strip().rstrip(",;:，；：")
     return sentences
+
+
+def _balanced(text: str) -> bool:
+    """Whether ``text`` closes no bracket, ( or （, that it did not open (a claim's
+    sentence on the page "Claims", in either edition)."""
+    return text.count("(") + text.count("（") >= text.count(")") + text.count("）")
