@@ -75,11 +75,11 @@ def _rows(kind: str, build: Path | None, chapters: Path | None) -> list[tuple[Cl
                 continue
             href = f"../chapters/{notebook.stem}.html#{kind}-{claim.key}"
             sentence = html.escape(sentences.get(claim.key, claim.key))
+            mark = html.escape(claim.mark_in(edition()))
             row = (
                 f'<tr><td title="{html.escape(title)}">{int(notebook.stem[:2])}</td>'
                 f'<td><a href="{href}">{sentence}</a></td>'
-                f'<td><span class="{" ".join(claim.css_classes)}">{html.escape(claim.mark)}'
-                "</span></td></tr>"
+                f'<td><span class="{" ".join(claim.css_classes)}">{mark}</span></td></tr>'
             )
             rows.append((claim, row))
     return rows

@@ -59,6 +59,8 @@ CLAIM, GOAL = "claim", "goal"
 # a goal's badge: its CSS class (goal-met, ...) and its words, by status
 GOAL_CLASSES = {HELD: "met", FAILED: "unmet", UNCHECKED: "unchecked"}
 GOAL_WORDS = {HELD: "met", FAILED: "not met", UNCHECKED: "not checked"}
+# the same badges in the Chinese edition (tools/build_site.py --language zh_CN)
+GOAL_BADGES = {"zh_CN": {HELD: "目标已达成 ✓", FAILED: "目标未达成", UNCHECKED: "目标未检验 ○"}}
 _KEY = re.compile(r"[a-z][a-z0-9_]*")
 
 
@@ -130,6 +132,16 @@ class Claim:
         if self.kind == GOAL:
             return [GOAL, f"goal-{GOAL_CLASSES[self.status]}"]
         return [CLAIM, f"claim-{self.status}"]
+
+    def mark_in(self, language: str | None) -> str:
+        """:attr:`mark` in the edition of ``language``: a goal's badge words are
+        translated; a claim's ✓, ○ and ✗ and the measured values are the same in both."""
+        words = GOAL_BADGES.get(language or "en")
+        if self.kind != GOAL or words is None:
+            return self.mark
+        if self.status == FAILED and self.values:
+            return f"{words[FAILED]}：{self.shown_values}"
+        return words[self.status]
 
     def as_dict(self) -> dict:
         return asdict(self)

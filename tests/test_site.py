@@ -47,9 +47,9 @@ def _chromium() -> str:
     pytest.fail("headless Chromium is needed for this check: `make chromium` installs it")
 
 
-def rendered_dom(page: Path) -> str:
+def rendered_dom(page: Path, query: str = "") -> str:
     """The page's DOM after its scripts ran, in headless Chromium with every host name
-    unresolvable, so anything fetched from a CDN would fail."""
+    unresolvable, so anything fetched from a CDN would fail (``query``: ``?q=...``)."""
     with tempfile.TemporaryDirectory() as profile:
         result = subprocess.run(
             [
@@ -66,7 +66,7 @@ def rendered_dom(page: Path) -> str:
                 "--host-resolver-rules=MAP * ~NOTFOUND",
                 "--virtual-time-budget=20000",
                 "--dump-dom",
-                page.as_uri(),
+                page.as_uri() + query,
             ],
             capture_output=True,
             text=True,

@@ -6,6 +6,13 @@ every one that failed; a failed claim is also marked ✗ on its page. ``--strict
 are counted on a line of their own, with every goal not met; a goal not met is a
 result, shown on its page, and fails no build.
 
+``--language zh_CN`` builds the Chinese edition (中文版) of the same mode from the gettext
+catalogues in ``locale/zh_CN/LC_MESSAGES`` (see ``tools/translations.py``) into
+``html/zh_CN`` beside the English site. It reads the English build's execution cache and
+records and executes no chapter: it refuses to start while a chapter's current code has no
+executed copy in that cache, so build the English edition first (``make book`` and ``make
+site`` build both).
+
 Each mode has its own output folder and so its own execution cache: quick-mode outputs
 can never appear in the full site. The cache keys on notebook code only, so it is also
 thrown away whenever ``mnist_utils``, the pinned requirements or this build's config
@@ -52,6 +59,41 @@ def effective_config(config: dict, root: Path) -> dict:
     return config
 
 
+EDITION_TITLES = {"zh_CN": "卷积 MNIST，从零开始"}
+
+
+def edition_config(config: dict, language: str, cache: Path) -> dict:
+    """The effective configuration of the edition in ``language`` (``zh_CN``): the
+    translated title, the language, Chinese full-text search (Sphinx's splitter uses
+    jieba) and the English build's execution ``cache``."""
+    import copy
+
+    config = copy.deepcopy(config)
+    config["title"] = EDITION_TITLES.get(language, config.get("title"))
+    config.setdefault("execute", {})["cache"] = str(cache)
+    sphinx_config = config.setdefault("sphinx", {}).setdefault("config", {})
+    sphinx_config["language"] = language
+    sphinx_config["html_search_language"] = language.split("_")[0]
+    return config
+
+
+def unexecuted_chapters(root: Path, cache: Path) -> list[str]:
+    """The chapters whose current code has no executed copy in the execution ``cache``."""
+    from jupyter_cache import get_cache
+
+    missing = []
+    chapters = sorted((root / "chapters").glob("[0-9][0-9]_*.ipynb"))
+    store = get_cache(cache) if cache.is_dir() else None
+    for notebook in chapters:
+        try:
+            if store is None:
+                raise KeyError(notebook)
+            store.match_cache_file(notebook)
+        except KeyError:
+            missing.append(notebook.stem)
+    return missing
+
+
 def output_folder(root: Path, mode: str) -> Path:
     """Where a mode's build goes: the full site in ``<root>/_build``, quick mode's in
     ``<root>/_build/quick/_build`` (so each keeps its own execution cache)."""
@@ -82,6 +124,12 @@ def main(argv=None) -> int:
         "--root", type=Path, default=ROOT, help="the book to build (default: this one)"
     )
     parser.add_argument(
+        "--language",
+        choices=["en", "zh_CN"],
+        default="en",
+        help="the edition: en (English, default) or zh_CN (Chinese, after the English one)",
+    )
+    parser.add_argument(
         "--keep-cache",
         action="store_true",
         help="keep executed chapters even though mnist_utils, the pins or the "
@@ -98,6 +146,8 @@ def main(argv=None) -> int:
     build = output_folder(root, args.mode)
     key_file, cache = build / ".cache-key", build / ".jupyter_cache"
     key = cache_key(args.mode, root)
+    if args.language != "en":
+        return build_edition(root, args.mode, args.language, args.strict, args.keep_cache)
     if args.keep_cache and cache.exists():
         print(f"keeping the {args.mode} execution cache as asked (--keep-cache)")
     elif cache.exists() and (not key_file.exists() or key_file.read_text() != key):
@@ -145,6 +195,64 @@ def main(argv=None) -> int:
             file=sys.stderr,
         )
         return 1
+    return 0
+
+
+def build_edition(
+    root: Path, mode: str, language: str, strict: bool, keep_cache: bool = False
+) -> int:
+    """Build the edition in ``language`` of ``mode`` from the English build's cache into
+    ``html/<language>``; nothing is executed but the summary pages (results, claims),
+    which read the English build's records. ``keep_cache``: use that cache even though
+    mnist_utils, the pins or the config changed since it was made."""
+    import yaml
+
+    build = output_folder(root, mode)
+    cache = build / ".jupyter_cache"
+    key_file = build / ".cache-key"
+    stale = not keep_cache and (
+        not key_file.is_file() or key_file.read_text() != cache_key(mode, root)
+    )
+    missing = unexecuted_chapters(root, cache)
+    if stale or missing:
+        which = (
+            "mnist_utils, the pins or the config changed since"
+            if stale
+            else ("these chapters are not in")
+        )
+        names = f": {', '.join(missing)}" if missing and not stale else ""
+        sys.exit(
+            f"The {language} edition reuses the English {mode} build's executed chapters, "
+            f"but {which} that build{names}. Build the English edition first: "
+            f"python tools/build_site.py --mode {mode}"
+        )
+    work = build / "editions" / language
+    work.mkdir(parents=True, exist_ok=True)
+    settings = yaml.safe_load((root / "_config.yml").read_text(encoding="utf-8"))
+    config = edition_config(effective_config(settings, root), language, cache)
+    config_file = work / f"_config.{language}.yml"
+    config_file.write_text(yaml.safe_dump(config, allow_unicode=True))
+    env = dict(
+        os.environ,
+        MNIST_BOOK_QUICK="1" if mode == "quick" else "0",
+        MNIST_BOOK_BUILD=str(build),
+        MNIST_BOOK_LANGUAGE=language,
+    )
+    command = [str(Path(sys.executable).parent / "jupyter-book"), "build", str(root)]
+    command += ["--path-output", str(work), "--config", str(config_file)]
+    # every page, every time: a changed catalogue or extension must reach every page, and
+    # with nothing to execute the whole edition takes a minute or two
+    command += ["--all"]
+    if strict:
+        command += ["-W", "-n", "--keep-going"]
+    result = subprocess.run(command, env=env, cwd=root)
+    if result.returncode != 0:
+        print(f"The {language} {mode} build failed (see the messages above).", file=sys.stderr)
+        return result.returncode
+    site = build / "html" / language
+    shutil.rmtree(site, ignore_errors=True)
+    shutil.copytree(work / "_build" / "html", site)
+    print(f"\nThe {language} edition ({mode} mode) is at: {site / 'index.html'}")
     return 0
 
 

@@ -20,7 +20,8 @@ from pathlib import Path
 
 from docutils import nodes
 from myst_nb.core.variables import RetrievalError
-from myst_nb.ext.glue.utils import glue_warning, retrieve_glue_data
+from myst_nb.ext.glue import utils as glue_utils
+from myst_nb.ext.glue.utils import glue_warning
 from myst_nb.ext.utils import RoleBase
 
 from mnist_utils.claims import CLAIM, CLAIM_MIME, GOAL, Claim
@@ -37,7 +38,8 @@ class _MarkRole(RoleBase):
     def run(self):
         key = self.text.strip()
         try:
-            data = retrieve_glue_data(self.document, key).data
+            # through the module, so the Chinese edition's lookup (editions.py) applies
+            data = glue_utils.retrieve_glue_data(self.document, key).data
         except RetrievalError as exc:
             return [], [self._warning(f"{self.kind} {key!r}: {exc}")]
         if CLAIM_MIME not in data:
@@ -53,7 +55,8 @@ class _MarkRole(RoleBase):
                 f"mark it with {{{claim.kind}}}`{key}`"
             )
             return [], [self._warning(message)]
-        node = nodes.inline(claim.mark, claim.mark, classes=claim.css_classes)
+        text = claim.mark_in(self.document.settings.env.config.language)
+        node = nodes.inline(text, text, classes=claim.css_classes)
         node["ids"].append(f"{self.kind}-{key}")
         self.set_source_info(node)
         return [node], []
