@@ -260,6 +260,7 @@ _ROLE = re.compile(r"\{(glue(?::\w+)?|claim|goal)\}`([^`]*)`")
 # line, a list item, or a heading; after a Chinese full stop (。！？；：) with or without a
 # space, since Chinese writes none (the Chinese edition's page "Claims")
 _MARKER = r"(?:(?:[-*+]|\d+\.)\s+|#+\s+)"
+_DIRECTIVE_LINE = re.compile(r"(?m)^[ \t]*(?::{3,}.*|:[\w-]+:.*)$")
 _SENTENCE_START = re.compile(
     rf"(?<!e\.g)(?<!i\.e)(?<!\bvs)[.!?;:]\s+{_MARKER}?|[。！？；：]\s*{_MARKER}?"
     rf"|\n\s*\n\s*{_MARKER}?|\n\s*{_MARKER}|^\s*{_MARKER}?"
@@ -289,6 +290,9 @@ def claim_sentences(markdown: str, glue_data: dict | None = None) -> dict[str, s
     :mod:`mnist_utils.translation`), whose sentences end at 。！？；： with no space."""
     glue_data = glue_data or {}
     sentences = {}
+    # a directive's fence and option lines (":::{admonition} Answer", ":class: dropdown")
+    # are not prose: a sentence starts after them
+    markdown = _DIRECTIVE_LINE.sub("", markdown)
     for match in re.finditer(r"\{(?:claim|goal)\}`([^`]+)`", markdown):
         head = markdown[: match.start()]
         starts = [0] + [m.end() for m in _SENTENCE_START.finditer(head) if m.end() < len(head)]

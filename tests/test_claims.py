@@ -277,3 +277,11 @@ def test_a_full_stop_inside_brackets_does_not_cut_a_claims_sentence():
     assert claims.claim_sentences(markdown) == {
         "k": "BatchNorm adds 32 per layer (the mean and variance. are not trained)"
     }
+
+
+def test_a_claims_sentence_in_an_answer_box_starts_after_the_directive_lines():
+    markdown = (
+        ":::{admonition} Answer\n:class: dropdown\nThe maps go 28 → 26, so it fits "
+        "{claim}`fits`.\n:::\n"
+    )
+    assert claims.claim_sentences(markdown) == {"fits": "The maps go 28 → 26, so it fits"}

@@ -153,6 +153,9 @@ def main(argv=None) -> int:
     elif cache.exists() and (not key_file.exists() or key_file.read_text() != key):
         print(f"mnist_utils, pins or config changed: clearing the {args.mode} execution cache")
         shutil.rmtree(cache)
+        # and Sphinx's record of the pages it has read: a page it thinks up to date is not
+        # read again, so its chapter would keep the outputs of the old code, unexecuted
+        shutil.rmtree(build / ".doctrees", ignore_errors=True)
     build.mkdir(parents=True, exist_ok=True)
     key_file.write_text(key)
 
