@@ -13,7 +13,8 @@ definition term or admonition title, as its MyST source with newlines turned int
 and a figure's caption or alt text from a code cell's metadata. Each is replaced by its
 translation where the catalogue has one; an untranslated or fuzzy message stays English,
 as it does on the Chinese site. Everything else -- code cells, math and code blocks,
-mermaid diagrams, directive options, list markers and table pipes -- is kept as it is.
+directive options, list markers and table pipes -- is kept as it is; a mermaid diagram
+is one message, replaced whole.
 """
 
 from __future__ import annotations
@@ -112,6 +113,8 @@ def _edits(text: str, catalogue: Catalog, found: _Found) -> list[tuple]:
         if token.type == "inline" and token.map:
             cell = previous is not None and previous.type in ("th_open", "td_open")
             edits += _inline_edit(token, lines, cursor, cell, catalogue, found)
+        elif token.type == "fence" and token.info.strip() == "mermaid" and token.map:
+            edits += _diagram_edit(token, lines, catalogue, found)
         elif token.type in ("fence", "colon_fence") and token.map:
             edits += _directive_edits(token, lines, catalogue, found)
         elif token.type in ("math_block", "math_block_label", "amsmath"):
@@ -143,6 +146,18 @@ def _inline_edit(token: Token, lines, cursor, cell, catalogue, found) -> list[tu
     if cell:  # a pipe in a cell's translation must not end the cell
         new = re.sub(r"(?<!\\)\|", r"\|", new)
     return [(first, start, last, end, new)]
+
+
+def _diagram_edit(token: Token, lines, catalogue, found) -> list[tuple]:
+    """A mermaid diagram's source replaced by its translation: the whole diagram is one
+    message (``book/_ext/offline_mermaid.py``), its labels translated, its lines kept."""
+    source = token.content.strip()
+    message = catalogue.get(source)
+    if message is None or not message.string or message.fuzzy:
+        found.fallbacks.append(source)
+        return []
+    first, last = token.map[0] + 1, token.map[1] - 2  # the lines between the fences
+    return [(first, 0, last, len(lines[last]), str(message.string))]
 
 
 def _directive_edits(token: Token, lines, catalogue, found) -> list[tuple]:

@@ -272,3 +272,12 @@ def test_the_chinese_claims_page_lists_the_chinese_sentence(tmp_path, monkeypatc
     chinese = claims_table(tmp_path / "build", chapters)
     assert '<td title="微调">8</td>' in chinese
     assert ">线性探测一直偏低</a>" in chinese
+
+
+def test_a_mermaid_diagram_is_one_message_replaced_whole():
+    source = 'flowchart LR\n    X["input image"] --> C["convolution"]'
+    chinese = 'flowchart LR\n    X["输入图像"] --> C["卷积"]'
+    text = f"Before.\n\n```mermaid\n{source}\n```\n\nAfter."
+    assert translate_markdown(text, catalogue({source: chinese, "Before.": "之前。"})) == (
+        f"之前。\n\n```mermaid\n{chinese}\n```\n\nAfter."
+    )

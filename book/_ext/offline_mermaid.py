@@ -4,6 +4,9 @@ A ```` ```mermaid ```` fence (made a directive by ``myst_fence_as_directive``) b
 ``<pre class="mermaid">`` and the page loads ``_static/vendor/mermaid/mermaid.min.js``, a
 plain script (not an ES module), so diagrams render offline and from ``file://`` pages.
 JupyterLab renders the same fences natively.
+
+A diagram is a translatable message: its source (labels and all) and its alt text go into
+the gettext catalogues, and the Chinese edition draws the translated diagram.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import html
 
 from docutils import nodes
 from docutils.parsers.rst import Directive, directives
+from sphinx import addnodes
 
 MERMAID_JS = "vendor/mermaid/mermaid.min.js"
 INIT_JS = """
@@ -23,8 +27,21 @@ document.addEventListener("DOMContentLoaded", function () {
 """
 
 
-class mermaid_node(nodes.General, nodes.Element):
-    """The diagram's source, written out as <pre class="mermaid"> in HTML."""
+class mermaid_node(addnodes.translatable, nodes.General, nodes.Element):
+    """The diagram's source, written out as <pre class="mermaid"> in HTML; its source and
+    alt text are messages for the translations (Sphinx's ``translatable`` interface)."""
+
+    def preserve_original_messages(self):
+        self["original"] = {"code": self["code"], "alt": self["alt"]}
+
+    def extract_original_messages(self):
+        original = self.get("original") or {"code": self["code"], "alt": self["alt"]}
+        return [text for text in (original["code"], original["alt"]) if text]
+
+    def apply_translated_message(self, original_message, translated_message):
+        for field in ("code", "alt"):
+            if self.get("original", {}).get(field) == original_message:
+                self[field] = translated_message
 
 
 class Mermaid(Directive):
