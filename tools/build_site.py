@@ -60,6 +60,16 @@ def effective_config(config: dict, root: Path) -> dict:
 
 
 EDITION_TITLES = {"zh_CN": "卷积 MNIST，从零开始"}
+# the dropdowns' "Click to show" (sphinx-togglebutton) and hidden cells' "Show code cell
+# source" (myst-nb), in the edition's language
+INTERFACE_WORDS = {
+    "zh_CN": {
+        "togglebutton_hint": "点击显示",
+        "togglebutton_hint_hide": "点击隐藏",
+        "nb_code_prompt_show": "显示代码单元格",
+        "nb_code_prompt_hide": "隐藏代码单元格",
+    }
+}
 
 
 def edition_config(config: dict, language: str, cache: Path) -> dict:
@@ -74,6 +84,7 @@ def edition_config(config: dict, language: str, cache: Path) -> dict:
     sphinx_config = config.setdefault("sphinx", {}).setdefault("config", {})
     sphinx_config["language"] = language
     sphinx_config["html_search_language"] = language.split("_")[0]
+    sphinx_config.update(INTERFACE_WORDS.get(language, {}))
     return config
 
 

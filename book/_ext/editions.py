@@ -15,11 +15,15 @@ Glued values and claim marks work in translated paragraphs too (see
 
 from __future__ import annotations
 
+import gettext
 from pathlib import Path
 
 from myst_nb.ext.glue import directives as glue_directives
 from myst_nb.ext.glue import roles as glue_roles
 from myst_nb.ext.glue import utils as glue_utils
+from sphinx import addnodes
+from sphinx.transforms import SphinxTransform
+from sphinx.util.i18n import docname_to_domain
 
 TEMPLATES = Path(__file__).parent / "templates"
 # language (Sphinx's code) -> (the name shown on the switch, the edition's folder)
@@ -51,6 +55,31 @@ def retrieve_glue_data(document, key):
         return _retrieve_from_notebook(document, key)
     finally:
         del document["nb_renderer"]
+
+
+class TranslateTocCaptions(SphinxTransform):
+    """The captions of the table of contents ("Foundations", ...) in the page's language.
+    sphinx-external-toc inserts the toctrees after Sphinx has translated the page, so
+    their captions are looked up in the page's catalogue here."""
+
+    default_priority = 101  # after sphinx_external_toc's InsertToctrees (100)
+
+    def apply(self):
+        language = self.config.language or "en"
+        if language == "en":
+            return
+        domain = docname_to_domain(self.env.docname, self.config.gettext_compact)
+        for folder in self.config.locale_dirs:
+            compiled = Path(self.app.srcdir, folder, language, "LC_MESSAGES", f"{domain}.mo")
+            if compiled.is_file():
+                with compiled.open("rb") as handle:
+                    catalogue = gettext.GNUTranslations(handle)
+                break
+        else:
+            return
+        for toctree in self.document.findall(addnodes.toctree):
+            if toctree.get("caption"):
+                toctree["caption"] = catalogue.gettext(toctree["caption"])
 
 
 def other_edition(language: str) -> str:
@@ -88,6 +117,7 @@ def _page_context(app, pagename, templatename, context, doctree):
 def setup(app):
     for module in (glue_utils, glue_roles, glue_directives):
         module.retrieve_glue_data = retrieve_glue_data
+    app.add_transform(TranslateTocCaptions)
     app.connect("config-inited", _config_inited)
     app.connect("html-page-context", _page_context)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
