@@ -302,7 +302,9 @@ class ChapterRun:
         """
         start = time.perf_counter()
         yield
-        glue(key, (time.perf_counter() - start) / 60)
+        minutes = (time.perf_counter() - start) / 60
+        glue(key, minutes)
+        show_for_lab({key: minutes})
 
     def minutes_so_far(self) -> float:
         """Minutes since :func:`setup_chapter` (a chapter glues its whole time at the end)."""
