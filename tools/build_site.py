@@ -60,6 +60,7 @@ def effective_config(config: dict, root: Path) -> dict:
 
 
 EDITION_TITLES = {"zh_CN": "卷积 MNIST，从零开始"}
+EDITION_AUTHORS = {"zh_CN": "卷积 MNIST 的作者们"}
 # the dropdowns' "Click to show" (sphinx-togglebutton) and hidden cells' "Show code cell
 # source" (myst-nb), in the edition's language
 INTERFACE_WORDS = {
@@ -74,12 +75,13 @@ INTERFACE_WORDS = {
 
 def edition_config(config: dict, language: str, cache: Path) -> dict:
     """The effective configuration of the edition in ``language`` (``zh_CN``): the
-    translated title, the language, Chinese full-text search (Sphinx's splitter uses
-    jieba) and the English build's execution ``cache``."""
+    translated title and author, the language, the interface words, Chinese full-text
+    search (Sphinx's splitter uses jieba) and the English build's execution ``cache``."""
     import copy
 
     config = copy.deepcopy(config)
     config["title"] = EDITION_TITLES.get(language, config.get("title"))
+    config["author"] = EDITION_AUTHORS.get(language, config.get("author"))
     config.setdefault("execute", {})["cache"] = str(cache)
     sphinx_config = config.setdefault("sphinx", {}).setdefault("config", {})
     sphinx_config["language"] = language
