@@ -23,6 +23,8 @@ __all__ = ["build_folder", "claims_table", "edition", "goals_table"]
 
 LANGUAGE_ENV = "MNIST_BOOK_LANGUAGE"
 CHINESE = "zh_CN"
+# a {numref} in a claim's sentence, whose number is not known until the page is built
+FIGURE_WORDS = {"en": "the figure", CHINESE: "该图"}
 
 
 def build_folder(quick: bool | None = None) -> Path:
@@ -69,7 +71,9 @@ def _rows(kind: str, build: Path | None, chapters: Path | None) -> list[tuple[Cl
             continue
         title, markdown = _chapter_markdown(notebook)
         glue_data = json.loads(glue_file.read_text())
-        sentences = claim_sentences(markdown, glue_data)
+        sentences = claim_sentences(
+            markdown, glue_data, FIGURE_WORDS.get(edition(), FIGURE_WORDS["en"])
+        )
         for claim in claims_in_glue(glue_data):
             if claim.kind != kind:
                 continue

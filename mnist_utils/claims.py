@@ -282,12 +282,16 @@ def _pasted(role: str, target: str, glue_data: dict) -> str:
     return plain.strip("'\"")
 
 
-def claim_sentences(markdown: str, glue_data: dict | None = None) -> dict[str, str]:
+def claim_sentences(
+    markdown: str, glue_data: dict | None = None, figure: str = "the figure"
+) -> dict[str, str]:
     """Each ``{claim}`key``` and ``{goal}`key``` in a page's markdown, mapped to the
     sentence it ends, with the numbers glued into it filled in from ``glue_data`` (a
     build's ``*.glue.json``) and the markup removed: the text the page "Claims" lists
     beside each mark. The markdown may be the Chinese edition's (see
-    :mod:`mnist_utils.translation`), whose sentences end at 。！？；： with no space."""
+    :mod:`mnist_utils.translation`), whose sentences end at 。！？；： with no space.
+    A figure's number is not known before the page is built: ``{numref}`` reads
+    ``figure``; other roles (``{term}``, ``{ref}``) read as the words they show."""
     glue_data = glue_data or {}
     sentences = {}
     # a directive's fence and option lines (":::{admonition} Answer", ":class: dropdown")
@@ -303,6 +307,7 @@ def claim_sentences(markdown: str, glue_data: dict | None = None) -> dict[str, s
         text = _ROLE.sub(
             lambda m: "" if m[1] in (CLAIM, GOAL) else _pasted(m[1], m[2], glue_data), text
         )
+        text = _OTHER_ROLE.sub(lambda m: _role_words(m[1], m[2], figure), text)
         text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text)  # links: their text
         for tex, symbol in _TEX.items():  # inline math, as plain text
             text = text.replace(tex, symbol)
@@ -310,6 +315,17 @@ def claim_sentences(markdown: str, glue_data: dict | None = None) -> dict[str, s
         text = re.sub(r"[*_`]", "", " ".join(text.split()))
         sentences[match[1].strip()] = text.strip().rstrip(",;:，；：")
     return sentences
+
+
+_OTHER_ROLE = re.compile(r"\{([\w:-]+)\}`([^`]*)`")
+
+
+def _role_words(role: str, content: str, figure: str) -> str:
+    """What a role other than glue, claim and goal shows on the page, near enough."""
+    shown = re.match(r"\s*(.*?)\s*<[^>]*>\s*$", content)
+    if shown and shown.group(1):
+        return shown.group(1)
+    return figure if role == "numref" else content
 
 
 def _balanced(text: str) -> bool:

@@ -285,3 +285,16 @@ def test_a_claims_sentence_in_an_answer_box_starts_after_the_directive_lines():
         "{claim}`fits`.\n:::\n"
     )
     assert claims.claim_sentences(markdown) == {"fits": "The maps go 28 → 26, so it fits"}
+
+
+def test_other_roles_in_a_claims_sentence_read_as_the_words_they_show():
+    markdown = (
+        "In {numref}`fig-01-steps` the {term}`loss <Loss function>` falls, as "
+        "{term}`accuracy` rises {claim}`falls`."
+    )
+    assert claims.claim_sentences(markdown) == {
+        "falls": "In the figure the loss falls, as accuracy rises"
+    }
+    assert claims.claim_sentences(
+        "在{numref}`fig-01-steps`中损失下降{claim}`falls`。", figure="该图"
+    ) == {"falls": "在该图中损失下降"}
