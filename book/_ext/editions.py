@@ -18,6 +18,7 @@ from __future__ import annotations
 import gettext
 from pathlib import Path
 
+from docutils import nodes
 from myst_nb.ext.glue import directives as glue_directives
 from myst_nb.ext.glue import roles as glue_roles
 from myst_nb.ext.glue import utils as glue_utils
@@ -57,6 +58,43 @@ def retrieve_glue_data(document, key):
         del document["nb_renderer"]
 
 
+def page_catalogue(transform: SphinxTransform) -> gettext.GNUTranslations | None:
+    """The compiled catalogue of the page being read, in the edition's language (None for
+    the English edition, or a page without one)."""
+    language = transform.config.language or "en"
+    if language == "en":
+        return None
+    domain = docname_to_domain(transform.env.docname, transform.config.gettext_compact)
+    for folder in transform.config.locale_dirs:
+        compiled = Path(transform.app.srcdir, folder, language, "LC_MESSAGES", f"{domain}.mo")
+        if compiled.is_file():
+            with compiled.open("rb") as handle:
+                return gettext.GNUTranslations(handle)
+    return None
+
+
+class TranslateFormulas(SphinxTransform):
+    """A display formula in the page's language (its ``\\text{...}`` words translated).
+    Sphinx would wrap a translated formula as an rST literal block (``::``), which MyST
+    reads as a paragraph "::" that replaces the formula; so formulas are translated here,
+    before Sphinx's own transform."""
+
+    default_priority = 19  # before sphinx.transforms.i18n.Locale (20)
+
+    def apply(self):
+        catalogue = page_catalogue(self)
+        if catalogue is None:
+            return
+        for formula in self.document.findall(nodes.math_block):
+            source = formula.rawsource or formula.astext()
+            translated = catalogue.gettext(source)
+            if translated != source:
+                # its source becomes the translation, which no message matches: Sphinx's
+                # transform then finds nothing to translate in it
+                formula.rawsource = translated
+                formula.children = [nodes.Text(translated)]
+
+
 class TranslateTocCaptions(SphinxTransform):
     """The captions of the table of contents ("Foundations", ...) in the page's language.
     sphinx-external-toc inserts the toctrees after Sphinx has translated the page, so
@@ -65,17 +103,8 @@ class TranslateTocCaptions(SphinxTransform):
     default_priority = 101  # after sphinx_external_toc's InsertToctrees (100)
 
     def apply(self):
-        language = self.config.language or "en"
-        if language == "en":
-            return
-        domain = docname_to_domain(self.env.docname, self.config.gettext_compact)
-        for folder in self.config.locale_dirs:
-            compiled = Path(self.app.srcdir, folder, language, "LC_MESSAGES", f"{domain}.mo")
-            if compiled.is_file():
-                with compiled.open("rb") as handle:
-                    catalogue = gettext.GNUTranslations(handle)
-                break
-        else:
+        catalogue = page_catalogue(self)
+        if catalogue is None:
             return
         for toctree in self.document.findall(addnodes.toctree):
             if toctree.get("caption"):
@@ -117,6 +146,7 @@ def _page_context(app, pagename, templatename, context, doctree):
 def setup(app):
     for module in (glue_utils, glue_roles, glue_directives):
         module.retrieve_glue_data = retrieve_glue_data
+    app.add_transform(TranslateFormulas)
     app.add_transform(TranslateTocCaptions)
     app.connect("config-inited", _config_inited)
     app.connect("html-page-context", _page_context)
