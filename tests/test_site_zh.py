@@ -127,3 +127,13 @@ def _outputs(html: str) -> list[str]:
     text = re.findall(r'<div class="output [^"]*">\s*<pre[^>]*>(.*?)</pre>', html, flags=re.S)
     images = re.findall(r'<img [^>]*src="([^"]*_images/[^"]+)"', html)
     return text + images
+
+
+def test_translated_formulas_are_formulas(zh):
+    """A display formula whose \\text{} words are translated is still the formula (Sphinx
+    alone would have put a paragraph "::" in its place)."""
+    for name in sorted((ROOT / "chapters").glob("[0-9][0-9]_*.ipynb")):
+        chinese = (zh / "chapters" / f"{name.stem}.html").read_text(encoding="utf-8")
+        assert "\\[::" not in chinese and "<p>::</p>" not in chinese, name.stem
+    chapter_7 = (zh / "chapters/07_evaluation_and_inference.html").read_text(encoding="utf-8")
+    assert "\\text{精确率}_k" in chapter_7
