@@ -204,7 +204,8 @@ def translate_markdown(
     """``text`` (a markdown cell, a page) with every message the catalogue translates
     replaced by its translation, block structure kept. The messages left in English are
     appended to ``fallbacks``, and the math blocks' messages to ``untouched``: Sphinx
-    extracts those too, but a formula is the same in both editions and stays as written.
+    extracts those too, and the site shows a formula's translated ``\\text{}`` words, but
+    here a formula stays as written.
     Used for the Chinese notebooks (``tools/translations.py notebooks``) and the Chinese
     page "Claims"."""
     lines = text.split("\n")

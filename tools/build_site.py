@@ -107,6 +107,17 @@ def unexecuted_chapters(root: Path, cache: Path) -> list[str]:
     return missing
 
 
+def jupyter_book(root: Path, path_output: Path, config_file: Path, *options: str) -> list[str]:
+    """The ``jupyter-book build`` command for the book in ``root`` with the effective
+    configuration ``config_file``, output under ``path_output``, and ``options``
+    (``-W -n --keep-going`` for a strict build, ``--builder custom ...``, ``--all``)."""
+    command = [str(Path(sys.executable).parent / "jupyter-book"), "build", str(root)]
+    return command + ["--path-output", str(path_output), "--config", str(config_file), *options]
+
+
+STRICT = ("-W", "-n", "--keep-going")  # every Sphinx warning fails the build
+
+
 def output_folder(root: Path, mode: str) -> Path:
     """Where a mode's build goes: the full site in ``<root>/_build``, quick mode's in
     ``<root>/_build/quick/_build`` (so each keeps its own execution cache)."""
@@ -182,10 +193,7 @@ def main(argv=None) -> int:
     config_file = build / "_config.effective.yml"
     settings = yaml.safe_load((root / "_config.yml").read_text(encoding="utf-8"))
     config_file.write_text(yaml.safe_dump(effective_config(settings, root), allow_unicode=True))
-    command = [str(Path(sys.executable).parent / "jupyter-book"), "build", str(root)]
-    command += ["--path-output", str(build.parent), "--config", str(config_file)]
-    if args.strict:
-        command += ["-W", "-n", "--keep-going"]
+    command = jupyter_book(root, build.parent, config_file, *(STRICT if args.strict else ()))
     result = subprocess.run(command, env=env, cwd=root)
     summaries = [root / page for page in SUMMARY_PAGES if (root / page).is_file()]
     if result.returncode == 0 and summaries:
@@ -254,13 +262,9 @@ def build_edition(
         MNIST_BOOK_BUILD=str(build),
         MNIST_BOOK_LANGUAGE=language,
     )
-    command = [str(Path(sys.executable).parent / "jupyter-book"), "build", str(root)]
-    command += ["--path-output", str(work), "--config", str(config_file)]
     # every page, every time: a changed catalogue or extension must reach every page, and
     # with nothing to execute the whole edition takes a minute or two
-    command += ["--all"]
-    if strict:
-        command += ["-W", "-n", "--keep-going"]
+    command = jupyter_book(root, work, config_file, "--all", *(STRICT if strict else ()))
     result = subprocess.run(command, env=env, cwd=root)
     if result.returncode != 0:
         print(f"The {language} {mode} build failed (see the messages above).", file=sys.stderr)

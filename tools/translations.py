@@ -34,7 +34,12 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tools"))
-from build_site import effective_config, output_folder  # noqa: E402
+from build_site import (  # noqa: E402
+    effective_config,
+    jupyter_book,
+    output_folder,
+    unexecuted_chapters,
+)
 
 LANGUAGE = "zh_CN"
 LOCALE = ROOT / "locale"
@@ -62,10 +67,13 @@ def extract(root: Path = ROOT) -> Path:
     config_file = work / "_config.gettext.yml"
     config_file.write_text(yaml.safe_dump(config, allow_unicode=True))
     env = dict(os.environ, MNIST_BOOK_QUICK="1", MNIST_BOOK_BUILD=str(quick))
-    command = [str(Path(sys.executable).parent / "jupyter-book"), "build", str(root)]
-    command += ["--builder", "custom", "--custom-builder", "gettext"]
-    command += ["--path-output", str(work), "--config", str(config_file)]
-    subprocess.run(command, env=env, cwd=root, check=True)
+    if unexecuted_chapters(root, quick / ".jupyter_cache"):
+        print(
+            "The quick build's execution cache lacks some chapters: the extraction executes "
+            "them in quick mode first (about 10 minutes on 2 cores; `make site` keeps them)"
+        )
+    builder = ("--builder", "custom", "--custom-builder", "gettext")
+    subprocess.run(jupyter_book(root, work, config_file, *builder), env=env, cwd=root, check=True)
     return work / "_build" / "gettext"
 
 
@@ -290,6 +298,13 @@ def main(argv=None) -> int:
     parser.add_argument("command", choices=["update", "status", "check", "notebooks"])
     parser.add_argument("pages", nargs="*", help="check only these pages (chapters/05_...)")
     args = parser.parse_args(argv)
+    known = {row[0] for row in status()}
+    unknown = sorted(set(args.pages) - known)
+    if unknown:
+        sys.exit(
+            f"no catalogue for {', '.join(unknown)}: name a page as its catalogue is named "
+            f"under {CATALOGUES.relative_to(ROOT)}, without .po (e.g. chapters/05_keras_baseline)"
+        )
     if args.command == "check":
         found = check(args.pages)
         print("\n".join(found) or "no problems")

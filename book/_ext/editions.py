@@ -15,6 +15,7 @@ Glued values and claim marks work in translated paragraphs too (see
 
 from __future__ import annotations
 
+import functools
 import gettext
 from pathlib import Path
 
@@ -68,9 +69,15 @@ def page_catalogue(transform: SphinxTransform) -> gettext.GNUTranslations | None
     for folder in transform.config.locale_dirs:
         compiled = Path(transform.app.srcdir, folder, language, "LC_MESSAGES", f"{domain}.mo")
         if compiled.is_file():
-            with compiled.open("rb") as handle:
-                return gettext.GNUTranslations(handle)
+            return _compiled(compiled)
     return None
+
+
+@functools.cache
+def _compiled(path: Path) -> gettext.GNUTranslations:
+    """A compiled catalogue, read once per build (two transforms read each page's)."""
+    with path.open("rb") as handle:
+        return gettext.GNUTranslations(handle)
 
 
 class TranslateFormulas(SphinxTransform):
